@@ -1,0 +1,120 @@
+import { awscdk, javascript, JsonFile } from 'projen';
+
+// Current aws-cdk-lib 2.x (the design requires at least 2.257; the CloudFormation Validate plugin and
+// its feature flag need a recent release, so tests run against the current one).
+const CDK_VERSION = '2.276.0';
+// jsii 6 compiles with TypeScript 6; npm's `latest` TypeScript (7) must not leak into the tool chain.
+const TYPESCRIPT_VERSION = '~6.0.3';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-secure-sagemaker',
+  description:
+    'Secure-by-default AWS CDK constructs for Amazon SageMaker: isolated network, customer KMS keys, least-privilege roles, guardrails and a cdk-nag rule pack.',
+  author: 'cdk-secure-sagemaker developers',
+  authorAddress: 'devs@example.com',
+  repositoryUrl: 'https://github.com/example/cdk-secure-sagemaker.git',
+  keywords: ['cdk', 'sagemaker', 'security', 'cdk-nag', 'kms', 'vpc', 'compliance'],
+  defaultReleaseBranch: 'main',
+  stability: 'experimental',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: TYPESCRIPT_VERSION,
+
+  srcdir: 'lib',
+  testdir: 'test',
+
+  peerDeps: ['cdk-nag@^3.0.2'],
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    'aws-cdk@^2.1100.0',
+    'ts-node@^10.9.2',
+    'fast-check@^4',
+    '@types/node@^20',
+  ],
+
+  // jsii targets: compiled and documented; publishing is not configured here.
+  publishToPypi: { distName: 'cdk-secure-sagemaker', module: 'cdk_secure_sagemaker' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdksecuresagemaker',
+    mavenGroupId: 'io.github.cdksecuresagemaker',
+    mavenArtifactId: 'cdk-secure-sagemaker',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkSecureSageMaker', packageId: 'CdkSecureSageMaker' },
+  publishToGo: { moduleName: 'github.com/example/cdk-secure-sagemaker-go' },
+
+  // No hosted CI here: .ci/run is the pipeline.
+  github: false,
+  release: false,
+  depsUpgrade: false,
+  buildWorkflow: false,
+  pullRequestTemplate: false,
+
+  jestOptions: {
+    // Snapshots are a backstop only and are never rewritten by a test run (CI included).
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    passWithNoTests: false,
+    jestConfig: {
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      // jsii compiles lib/ in place: tests must load the TypeScript sources, never stale .js.
+      moduleFileExtensions: ['ts', 'js', 'json', 'node'],
+      testTimeout: 120_000,
+      coverageReporters: ['text-summary', 'lcov'],
+    },
+  },
+  eslintOptions: {
+    dirs: ['lib'],
+    devdirs: ['test', 'examples', 'bench', 'projenrc'],
+  },
+  gitignore: ['cdk.out/', 'bench/out/', '*.tsbuildinfo', 'security-report.md'],
+});
+
+// `npx cdk synth` runs the main example; CloudFormation Validate turns schema errors into synth errors.
+new JsonFile(project, 'cdk.json', {
+  obj: {
+    app: 'npx ts-node --prefer-ts-exts examples/secure-ml-platform.ts',
+    watch: { include: ['examples/**', 'lib/**'] },
+    // Offline-friendly: no notices fetch and no telemetry from the CLI.
+    notices: false,
+    context: {
+      'cli-telemetry': false,
+      '@aws-cdk/core:validateAgainstDefaultRules': true,
+    },
+  },
+});
+
+// ts-jest runs with isolatedModules (no type checking), so the test task type-checks the library,
+// the tests, the examples and the benchmarks first.
+new JsonFile(project, 'tsconfig.dev.json', {
+  obj: {
+    extends: './tsconfig.json',
+    compilerOptions: { noEmit: true, rootDir: '.' },
+    include: ['lib/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', 'bench/**/*.ts'],
+    exclude: ['node_modules', 'cdk.out'],
+  },
+});
+project.testTask.prependExec('tsc -p tsconfig.dev.json');
+
+// eslint's project service finds the nearest tsconfig.json: examples/ and bench/ get their own.
+for (const dir of ['examples', 'bench']) {
+  new JsonFile(project, `${dir}/tsconfig.json`, {
+    obj: {
+      extends: '../tsconfig.json',
+      compilerOptions: { noEmit: true, rootDir: '..' },
+      include: ['**/*.ts'],
+    },
+  });
+}
+
+// projen's Node ignore list has a bare `logs` pattern, which would hide lib/nag/rules/logs/.
+project.gitignore.removePatterns('logs');
+project.gitignore.addPatterns('/logs/');
+
+for (const p of ['/examples/', '/bench/', '/cdk.json', '/.ci/', '/cdk.out/']) {
+  project.addPackageIgnore(p);
+}
+
+project.synth();

@@ -1,0 +1,6 @@
+export * from './access-logs-bucket';
+export * from './endpoint-service';
+export * from './sagemaker-environment';
+export * from './sagemaker-network';
+export * from './secure-bucket';
+export * from './workload-role';

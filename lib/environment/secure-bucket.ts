@@ -1,0 +1,317 @@
+import { Annotations, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AccessLogsBucket } from './access-logs-bucket';
+import type { SageMakerEnvironment } from './sagemaker-environment';
+import type { SageMakerNetwork } from './sagemaker-network';
+import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { validationError } from '../private/errors';
+import * as perms from '../private/perms';
+import { acknowledgeScopedWildcards } from '../private/wildcards';
+
+/**
+ * Properties of a `SecureBucket`.
+ */
+export interface SecureBucketProps {
+  /**
+   * The environment whose key and access-logs bucket this bucket uses when they are not given.
+   *
+   * @default - the stack's default environment (`SageMakerEnvironment.of(this)`), created on first use
+   */
+  readonly environment?: SageMakerEnvironment;
+
+  /**
+   * The customer-managed KMS key that encrypts every object (SSE-KMS with an S3 Bucket Key).
+   *
+   * @default - the environment's key
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Where S3 server access logs of this bucket go.
+   *
+   * @default - the environment's access-logs bucket
+   */
+  readonly serverAccessLogsBucket?: AccessLogsBucket;
+
+  /**
+   * Key prefix of this bucket's access logs in the access-logs bucket.
+   *
+   * @default - `<unique id of this bucket>/`
+   */
+  readonly serverAccessLogsPrefix?: string;
+
+  /**
+   * Deny object reads, writes and deletes that do not arrive through the network's S3 gateway
+   * endpoint (`aws:SourceVpce`). Bucket configuration stays manageable from outside the VPC.
+   * Requires `network`.
+   *
+   * @default false
+   */
+  readonly restrictToVpcEndpoint?: boolean;
+
+  /**
+   * The network whose S3 gateway endpoint is the only allowed path when `restrictToVpcEndpoint` is set.
+   * The bucket is also added to that endpoint's policy.
+   *
+   * @default - no network: the bucket is not restricted to a VPC endpoint
+   */
+  readonly network?: SageMakerNetwork;
+
+  /**
+   * A physical name for the bucket.
+   *
+   * @default - CloudFormation generates a unique name
+   */
+  readonly bucketName?: string;
+
+  /**
+   * What happens to the bucket when it leaves the stack. Anything but `RETAIN` is warned about.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * An S3 bucket for SageMaker data and artifacts that is locked down by default.
+ *
+ * - SSE-KMS with the customer key and an S3 Bucket Key; uploads naming another key are denied
+ * - all public access blocked, ACLs disabled (BucketOwnerEnforced), versioning on
+ * - TLS-only (TLS 1.2 or later) for the bucket and its objects
+ * - server access logs to the environment's access-logs bucket
+ * - optionally reachable only through the VPC's S3 gateway endpoint
+ * - retained when removed from the stack
+ *
+ * Grants are prefix-scoped: `grantRead(role, 'team-a/')` gives `s3:GetObject` on
+ * `team-a/*` only, `s3:ListBucket` only for that prefix, and `kms:Decrypt` only through S3 for
+ * this bucket.
+ */
+export class SecureBucket extends Construct {
+  /** The underlying bucket, for constructs that take an `IBucket`. */
+  public readonly bucket: s3.Bucket;
+
+  /** The key that encrypts the objects. */
+  public readonly encryptionKey: kms.IKey;
+
+  /** Name of the bucket. */
+  public readonly bucketName: string;
+
+  /** ARN of the bucket. */
+  public readonly bucketArn: string;
+
+  constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
+    super(scope, id);
+
+    if (props.restrictToVpcEndpoint && !props.network) {
+      throw validationError(
+        this,
+        'RestrictionWithoutNetwork',
+        '`restrictToVpcEndpoint` is set but `network` is not: a bucket can only be restricted to the S3 gateway endpoint of a known network. Pass `network` (for example `environment.network`) or drop `restrictToVpcEndpoint`.',
+      );
+    }
+
+    const env = (): SageMakerEnvironment => {
+      if (props.environment) {
+        return props.environment;
+      }
+      // Loaded lazily: the environment module imports this one.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { SageMakerEnvironment: Env } = require('./sagemaker-environment') as typeof import('./sagemaker-environment');
+      return Env.of(this);
+    };
+
+    this.encryptionKey = props.encryptionKey ?? env().key;
+    const logsBucket = props.serverAccessLogsBucket ?? env().accessLogsBucket;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.bucketName,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      removalPolicy,
+    });
+    this.bucketName = this.bucket.bucketName;
+    this.bucketArn = this.bucket.bucketArn;
+
+    // Access logging is set on the L1 with an explicit bucket-policy grant on the destination, so the
+    // result does not depend on the `serverAccessLogsUseBucketPolicy` feature flag of the app.
+    const logPrefix = props.serverAccessLogsPrefix ?? `${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}/`;
+    const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
+    cfnBucket.loggingConfiguration = {
+      destinationBucketName: logsBucket.bucket.bucketName,
+      logFilePrefix: logPrefix,
+    };
+    logsBucket.allowLogDelivery(this.bucket, logPrefix);
+
+    // Uploads that ask for another key (or for SSE-S3) are refused; uploads without the header get the default.
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyUploadsWithOtherKmsKey',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: {
+          StringNotEqualsIfExists: {
+            's3:x-amz-server-side-encryption-aws-kms-key-id': this.encryptionKey.keyArn,
+          },
+        },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyUploadsWithoutKms',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: {
+          StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': ['aws:kms', 'aws:kms:dsse'] },
+        },
+      }),
+    );
+
+    if (props.network) {
+      props.network.allowBucketThroughGateway(this.bucket);
+    }
+    if (props.restrictToVpcEndpoint && props.network) {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyDataAccessOutsideVpcEndpoint',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: perms.S3_DATA_ACTIONS,
+          resources: [this.bucket.arnForObjects('*')],
+          conditions: {
+            StringNotEquals: { 'aws:SourceVpce': props.network.s3Endpoint.vpcEndpointId },
+          },
+        }),
+      );
+    }
+
+    if (removalPolicy !== RemovalPolicy.RETAIN) {
+      Annotations.of(this).addWarningV2(
+        'cdk-secure-sagemaker:BucketNotRetained',
+        `removalPolicy is ${removalPolicy}: the bucket and every object version in it can be deleted with the stack. Keep the default (RETAIN) for training data and models.`,
+      );
+    }
+
+    acknowledge(
+      this.bucket,
+      'Versioning, RETAIN and KMS protect the data in-Region; cross-Region replication needs a destination bucket and key in another Region chosen by the platform team, which this construct cannot create for you.',
+      ...FINDINGS.bucketReplication,
+    );
+  }
+
+  /**
+   * Lets `grantee` read objects under `prefix`: `s3:GetObject`/`GetObjectVersion` on `prefix*`,
+   * `s3:ListBucket` only for keys starting with `prefix`, and `kms:Decrypt` only through S3
+   * for this bucket.
+   *
+   * @param grantee who gets the permissions
+   * @param prefix key prefix, for example `datasets/team-a/`; no wildcards
+   */
+  public grantRead(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    const p = this.validatePrefix(prefix);
+    return this.objectGrant(grantee, p, perms.S3_OBJECT_READ)
+      .combine(this.listGrant(grantee, p))
+      .combine(this.keyGrant(grantee, perms.KMS_DECRYPT));
+  }
+
+  /**
+   * Lets `grantee` write (but not read or delete) objects under `prefix`, encrypting them with
+   * this bucket's key through S3.
+   *
+   * @param grantee who gets the permissions
+   * @param prefix key prefix, for example `models/run-1/`; no wildcards
+   */
+  public grantWrite(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    const p = this.validatePrefix(prefix);
+    return this.objectGrant(grantee, p, perms.S3_OBJECT_WRITE)
+      .combine(this.keyGrant(grantee, perms.KMS_ENCRYPT_FOR_S3));
+  }
+
+  /**
+   * Lets `grantee` read, write and delete objects under `prefix` (and list that prefix).
+   *
+   * @param grantee who gets the permissions
+   * @param prefix key prefix, for example `scratch/alice/`; no wildcards
+   */
+  public grantReadWrite(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    const p = this.validatePrefix(prefix);
+    return this.objectGrant(grantee, p, [...perms.S3_OBJECT_READ, ...perms.S3_OBJECT_WRITE, ...perms.S3_OBJECT_DELETE])
+      .combine(this.listGrant(grantee, p))
+      .combine(this.keyGrant(grantee, perms.KMS_ENCRYPT_FOR_S3));
+  }
+
+  /**
+   * The S3 URI of a prefix in this bucket, for job and model definitions.
+   *
+   * @param prefix key prefix
+   */
+  public s3UrlForPrefix(prefix: string): string {
+    const p = this.validatePrefix(prefix);
+    return `s3://${this.bucketName}/${p}`;
+  }
+
+  private objectGrant(grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
+    const objects = this.bucket.arnForObjects(`${prefix}*`);
+    acknowledgeScopedWildcards(
+      grantee,
+      [objects],
+      `Object ARNs under the key prefix '${prefix}' of a SecureBucket; the trailing wildcard is the only way to name the objects of a prefix, and no other prefix or bucket is granted.`,
+    );
+    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objects] });
+  }
+
+  private listGrant(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: perms.S3_BUCKET_LIST,
+      resourceArns: [this.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
+    }).combine(iam.Grant.addToPrincipal({
+      grantee,
+      actions: perms.S3_BUCKET_LOCATION,
+      resourceArns: [this.bucketArn],
+    }));
+  }
+
+  private keyGrant(grantee: iam.IGrantable, actions: string[]): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [this.encryptionKey.keyArn],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com`,
+          // With an S3 Bucket Key the encryption context is the bucket ARN.
+          'kms:EncryptionContext:aws:s3:arn': this.bucketArn,
+        },
+      },
+    });
+  }
+
+  private validatePrefix(prefix: string): string {
+    if (Token.isUnresolved(prefix)) {
+      return prefix;
+    }
+    if (prefix.length === 0 || prefix.includes('*') || prefix.includes('?') || prefix.startsWith('/')) {
+      throw validationError(
+        this,
+        'InvalidPrefix',
+        `prefix '${prefix}' is not a key prefix: grants are scoped to a non-empty prefix without wildcards or a leading '/', such as 'datasets/team-a/'. Pass the folder the grantee needs, not the whole bucket.`,
+      );
+    }
+    return prefix;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './sagemaker-security-checks';
+export * from './compliance';

@@ -1,0 +1,1 @@
+export { default as KMSKeyRetained } from './KMSKeyRetained';

@@ -1,0 +1,61 @@
+/**
+ * Every IAM action list the library grants, in one place, so a reviewer can read what each
+ * grant allows without hunting through constructs. Exact actions only: no wildcards.
+ */
+
+/** Object reads under a prefix. */
+export const S3_OBJECT_READ = ['s3:GetObject', 's3:GetObjectVersion'];
+
+/** Object writes under a prefix (multipart uploads included). */
+export const S3_OBJECT_WRITE = ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'];
+
+/** Object deletion under a prefix (read/write grants only). */
+export const S3_OBJECT_DELETE = ['s3:DeleteObject', 's3:DeleteObjectVersion'];
+
+/** Bucket-level reads; `s3:ListBucket` is always narrowed with an `s3:prefix` condition. */
+export const S3_BUCKET_LIST = ['s3:ListBucket'];
+
+/** Needed by SDKs to find the bucket's Region; reveals nothing about the objects. */
+export const S3_BUCKET_LOCATION = ['s3:GetBucketLocation'];
+
+/** What S3 needs from the key to decrypt objects for a reader (SSE-KMS). */
+export const KMS_DECRYPT = ['kms:Decrypt'];
+
+/** What S3 needs from the key to encrypt new objects for a writer (SSE-KMS, multipart included). */
+export const KMS_ENCRYPT_FOR_S3 = ['kms:GenerateDataKey', 'kms:Decrypt'];
+
+/** Object data actions denied outside the allowed VPC endpoints when a bucket is endpoint-restricted. */
+export const S3_DATA_ACTIONS = [
+  's3:GetObject',
+  's3:GetObjectVersion',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:DeleteObjectVersion',
+];
+
+/** What the S3 gateway endpoint lets principals in the VPC do on the environment's buckets. */
+export const S3_GATEWAY_ENVIRONMENT_BUCKET_ACTIONS = [
+  ...S3_OBJECT_READ,
+  ...S3_OBJECT_WRITE,
+  ...S3_OBJECT_DELETE,
+  ...S3_BUCKET_LIST,
+  ...S3_BUCKET_LOCATION,
+  's3:ListBucketMultipartUploads',
+];
+
+/** What the S3 gateway endpoint lets principals in the VPC do on AWS-owned buckets. */
+export const S3_GATEWAY_AWS_BUCKET_ACTIONS = ['s3:GetObject'];
+
+/** CloudWatch Logs use of the environment key, for log groups whose ARN the key policy names. */
+export const KMS_FOR_CLOUDWATCH_LOGS = [
+  'kms:Encrypt',
+  'kms:Decrypt',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:DescribeKey',
+];
+
+/** Grant creation for AWS resources that SageMaker creates on a caller's behalf (volumes, EFS). */
+export const KMS_SAGEMAKER_GRANTS = ['kms:CreateGrant', 'kms:DescribeKey'];

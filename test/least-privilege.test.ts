@@ -1,0 +1,71 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { buildApp } from '../examples/secure-ml-platform';
+import { SageMakerEnvironment, SageMakerWorkloadRole, SecureBucket } from '../lib';
+import { newTestApp, newTestStack } from './helpers/compliance';
+import { leastPrivilegeViolations } from './helpers/least-privilege';
+
+describe('least privilege, on the synthesized policy documents', () => {
+  test('no role in the main example can act on a bucket, key or role outside its template', () => {
+    const app = buildApp(newTestApp());
+    const assembly = app.synth();
+    const templates = assembly.stacks.map((s) => JSON.parse(fs.readFileSync(path.join(assembly.directory, s.templateFile), 'utf-8')));
+    expect(templates.length).toBeGreaterThan(0);
+    for (const t of templates) {
+      const policies = Object.values(t.Resources).filter((r: any) => r.Type === 'AWS::IAM::ManagedPolicy');
+      expect(policies.length).toBeGreaterThan(0);
+      expect(leastPrivilegeViolations(t)).toEqual([]);
+    }
+  });
+
+  test('a default environment with a granted workload role passes', () => {
+    const stack = newTestStack();
+    const env = SageMakerEnvironment.of(stack);
+    const role = new SageMakerWorkloadRole(stack, 'Role');
+    env.dataBucket.grantRead(role, 'in/');
+    env.artifactsBucket.grantWrite(role, 'out/');
+    expect(leastPrivilegeViolations(Template.fromStack(stack).toJSON())).toEqual([]);
+  });
+
+  // The checker must catch what it claims to catch, or the tests above prove nothing.
+  describe('the checker itself', () => {
+    function violationsOf(add: (role: SageMakerWorkloadRole, stack: Stack) => void): string[] {
+      const stack = newTestStack();
+      const role = new SageMakerWorkloadRole(stack, 'Role');
+      add(role, stack);
+      return leastPrivilegeViolations(Template.fromStack(stack).toJSON()).map((v) => v.problem);
+    }
+
+    test('flags a foreign bucket ARN', () => {
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::someone-else/*'] }))))
+        .toEqual(['literal ARN of a resource the template does not own']);
+    });
+
+    test('flags Resource "*"', () => {
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: ['*'] }))))
+        .toEqual(['Resource "*"']);
+    });
+
+    test('flags a service-wide action', () => {
+      expect(violationsOf((r, s) => {
+        const b = new SecureBucket(s, 'B');
+        r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:*'], resources: [b.bucketArn] }));
+      })).toEqual(['service-wide action']);
+    });
+
+    test('flags an S3 action on something that is not a bucket', () => {
+      expect(violationsOf((r, s) => {
+        const other = new SageMakerWorkloadRole(s, 'Other');
+        r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [other.roleArn] }));
+      })).toEqual(['s3 action on a AWS::IAM::Role']);
+    });
+
+    test('flags a PassRole on a role ARN given as a literal', () => {
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['arn:aws:iam::111122223333:role/admin'] }))))
+        .toEqual(['literal ARN of a resource the template does not own']);
+    });
+  });
+});

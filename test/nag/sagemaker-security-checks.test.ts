@@ -1,0 +1,118 @@
+import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { SageMakerSecurityChecks } from '../../lib/nag';
+
+const ALL_RULE_IDS = [
+  'SageMakerSecurity-KMSKeyRetained',
+  'SageMakerSecurity-LogGroupRetained',
+  'SageMakerSecurity-S3BucketKeyEnabled',
+  'SageMakerSecurity-S3BucketRetained',
+  'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS',
+  'SageMakerSecurity-VPCNoInternetPath',
+  'SageMakerSecurity-VPCS3GatewayEndpointPolicy',
+];
+
+/** One resource breaking each rule of the pack. */
+function stackBreakingEveryRule(): Stack {
+  const stack = new Stack(new App(), 'Stack');
+  new s3.CfnBucket(stack, 'Bucket');
+  new kms.CfnKey(stack, 'Key');
+  new logs.CfnLogGroup(stack, 'Logs');
+  new ec2.CfnInternetGateway(stack, 'Igw');
+  new ec2.CfnVPCEndpoint(stack, 'S3Endpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.s3' });
+  new ec2.CfnVPCEndpoint(stack, 'StsEndpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface' });
+  return stack;
+}
+
+describe('SageMakerSecurityChecks', () => {
+  test('pack name is SageMakerSecurity and rule IDs are SageMakerSecurity-<RuleName>', () => {
+    const pack = new SageMakerSecurityChecks();
+    expect(pack.name).toBe('SageMakerSecurity');
+    expect(pack.readPackName).toBe('SageMakerSecurity');
+
+    const report = pack.validateScope(stackBreakingEveryRule());
+    expect(report.success).toBe(false);
+    expect(report.violations.map((v) => v.ruleName).sort()).toEqual(ALL_RULE_IDS);
+  });
+
+  test('every rule reports the violating construct path and its level', () => {
+    const report = new SageMakerSecurityChecks().validateScope(stackBreakingEveryRule());
+    const byRule = Object.fromEntries(report.violations.map((v) => [v.ruleName, v]));
+    expect(Object.fromEntries(report.violations.map((v) => [v.ruleName, v.violatingResources.map((r) => r.constructPath)]))).toEqual({
+      'SageMakerSecurity-KMSKeyRetained': ['Stack/Key'],
+      'SageMakerSecurity-LogGroupRetained': ['Stack/Logs'],
+      'SageMakerSecurity-S3BucketKeyEnabled': ['Stack/Bucket'],
+      'SageMakerSecurity-S3BucketRetained': ['Stack/Bucket'],
+      'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS': ['Stack/StsEndpoint'],
+      'SageMakerSecurity-VPCNoInternetPath': ['Stack/Igw'],
+      'SageMakerSecurity-VPCS3GatewayEndpointPolicy': ['Stack/S3Endpoint'],
+    });
+    for (const id of ALL_RULE_IDS) {
+      expect(byRule[id].severity).toBe(id === 'SageMakerSecurity-VPCNoInternetPath' ? 'warning' : 'error');
+      expect(byRule[id].description.length).toBeGreaterThan(20);
+    }
+  });
+
+  test('an L2 bucket with defaults violates S3BucketKeyEnabled (SSE-S3, no bucket key); RETAIN is already the L2 default', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new s3.Bucket(stack, 'B');
+    const report = new SageMakerSecurityChecks().validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual(['SageMakerSecurity-S3BucketKeyEnabled']);
+    expect(report.violations[0].violatingResources.map((r) => r.constructPath)).toEqual(['Stack/B/Resource']);
+  });
+
+  test('an L2 bucket with defaults and removalPolicy DESTROY violates S3BucketKeyEnabled and S3BucketRetained', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new s3.Bucket(stack, 'B', { removalPolicy: RemovalPolicy.DESTROY });
+    const report = new SageMakerSecurityChecks().validateScope(stack);
+    expect(report.violations.map((v) => v.ruleName).sort()).toEqual([
+      'SageMakerSecurity-S3BucketKeyEnabled',
+      'SageMakerSecurity-S3BucketRetained',
+    ]);
+  });
+
+  test('a compliant stack succeeds', () => {
+    const stack = new Stack(new App(), 'Stack');
+    const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+    new s3.Bucket(stack, 'Data', { encryptionKey: key, bucketKeyEnabled: true });
+    new logs.LogGroup(stack, 'Logs', { encryptionKey: key });
+    const report = new SageMakerSecurityChecks().validateScope(stack);
+    expect(report).toEqual({ success: true, violations: [] });
+  });
+
+  test('verbose adds the explanation to the description', () => {
+    const stack = new Stack(new App(), 'Stack');
+    new s3.Bucket(stack, 'B');
+    const terse = new SageMakerSecurityChecks().validateScope(stack).violations[0].description;
+    const verbose = new SageMakerSecurityChecks(undefined, { verbose: true }).validateScope(stack).violations[0].description;
+    expect(verbose.startsWith(terse)).toBe(true);
+    expect(verbose).toContain('up to 99%');
+  });
+
+  test('a pack instance can validate several scopes without carrying findings over', () => {
+    const pack = new SageMakerSecurityChecks();
+    expect(pack.validateScope(stackBreakingEveryRule()).violations).toHaveLength(ALL_RULE_IDS.length);
+    expect(pack.validateScope(new Stack(new App(), 'Empty')).violations).toEqual([]);
+  });
+
+  test('runs as a policy validation plugin at synth, and acknowledgements clear its findings', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Stack');
+    new s3.Bucket(stack, 'B');
+    Validations.of(app).addPlugins(new SageMakerSecurityChecks(app));
+    expect(() => app.synth()).toThrow(/SageMakerSecurity/);
+
+    const ackApp = new App();
+    const ackStack = new Stack(ackApp, 'Stack');
+    const ackBucket = new s3.Bucket(ackStack, 'B');
+    Validations.of(ackBucket).acknowledge({
+      id: 'SageMakerSecurity-S3BucketKeyEnabled',
+      reason: 'Public reference data set, encrypted with SSE-S3 on purpose.',
+    });
+    Validations.of(ackApp).addPlugins(new SageMakerSecurityChecks(ackApp));
+    expect(() => ackApp.synth()).not.toThrow();
+  });
+});
