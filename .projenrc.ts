@@ -98,6 +98,18 @@ new JsonFile(project, 'tsconfig.dev.json', {
 });
 project.testTask.prependExec('tsc -p tsconfig.dev.json');
 
+// `npx projen build` compiles with jsii, regenerates API.md, tests and packs the npm tarball. The
+// Python/Java/.NET/Go targets are configured (and checked by jsii), but their packaging needs
+// toolchains and registries this project does not assume, so it stays a separate task (package-all).
+project.packageTask.reset();
+project.packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// Benchmarks are measured, not timed tests: `npm run bench` writes bench/RESULTS.md.
+project.addTask('bench', {
+  description: 'Synth speed, scale and cost benchmarks; writes bench/RESULTS.md',
+  exec: 'ts-node --prefer-ts-exts bench/run.ts',
+});
+
 // eslint's project service finds the nearest tsconfig.json: examples/ and bench/ get their own.
 for (const dir of ['examples', 'bench']) {
   new JsonFile(project, `${dir}/tsconfig.json`, {
