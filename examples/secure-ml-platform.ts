@@ -7,8 +7,9 @@
  * CloudFormation Validate) fails the synth.
  */
 import { App, Stack, StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SageMakerCompliance, SageMakerEnvironment, SageMakerWorkloadRole } from '../lib';
+import { DataAccess, SageMakerCompliance, SageMakerEnvironment, SageMakerWorkloadRole, SecureNotebook } from '../lib';
 
 /** The platform team's stack: the shared environment and what data scientists get. */
 export class SecureMlPlatformStack extends Stack {
@@ -29,6 +30,23 @@ export class SecureMlPlatformStack extends Stack {
     });
     this.platform.dataBucket.grantRead(pipelineRole, 'datasets/curated/');
     this.platform.artifactsBucket.grantReadWrite(pipelineRole, 'models/');
+
+    // A data scientist's notebook: reads the curated datasets, writes features; stops when idle.
+    const notebook = new SecureNotebook(this, 'ExploreNotebook', {
+      environment: this.platform,
+      notebookName: 'team-a-explore',
+      dataAccess: [
+        { bucket: this.platform.dataBucket, prefix: 'datasets/curated/' },
+        { bucket: this.platform.artifactsBucket, prefix: 'features/team-a/', access: DataAccess.READ_WRITE },
+      ],
+    });
+
+    // The data scientist may open that notebook, and only that one.
+    const dataScientist = new SageMakerWorkloadRole(this, 'DataScientistRole', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Example human role: may open the team-a-explore notebook',
+    });
+    notebook.grantPresignedUrl(dataScientist);
   }
 }
 

@@ -1,2 +1,3 @@
 export * from './environment';
 export * from './nag';
+export * from './notebook';

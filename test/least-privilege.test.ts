@@ -63,6 +63,23 @@ describe('least privilege, on the synthesized policy documents', () => {
       })).toEqual(['s3 action on a AWS::IAM::Role']);
     });
 
+    test('flags a notebook that is not in the template', () => {
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['sagemaker:CreatePresignedNotebookInstanceUrl'], resources: ['arn:aws:sagemaker:eu-west-1:111122223333:notebook-instance/someone-elses'],
+      })))).toEqual(['notebook-instance someone-elses is not in this template']);
+    });
+
+    test('flags a job wildcard without conditions', () => {
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['sagemaker:CreateTrainingJob'], resources: ['arn:aws:sagemaker:eu-west-1:111122223333:training-job/*'],
+      })))).toEqual(['wildcard training-job ARN without conditions']);
+    });
+
+    test('accepts Resource "*" only for actions without resource-level permissions', () => {
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeSubnets'], resources: ['*'] })))).toEqual([]);
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: ['*'] })))).toEqual(['Resource "*"']);
+    });
+
     test('flags a PassRole on a role ARN given as a literal', () => {
       expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['arn:aws:iam::111122223333:role/admin'] }))))
         .toEqual(['literal ARN of a resource the template does not own']);

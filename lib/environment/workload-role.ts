@@ -1,6 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { validationError } from '../private/errors';
 import { MANAGED_POLICY_SIZE_LIMIT, policySize } from '../private/policy-size';
 
 
@@ -42,12 +43,13 @@ export interface SageMakerWorkloadRoleProps {
  * own, never in inline policies and never in AWS-managed policies.
  *
  * Everything granted to it (`bucket.grantRead(role, prefix)`, `role.addToPrincipalPolicy(...)`)
- * lands in that managed policy, which reviewers can read, reuse and diff, and whose size is
- * checked against the IAM limit of 6,144 characters at synth time.
+ * lands in that managed policy, which reviewers can read, reuse and diff. Policies stay under the
+ * IAM limit of 6,144 characters: a further managed policy is started when one is full.
  */
 export class SageMakerWorkloadRole extends iam.Role {
   private readonly policyDescription?: string;
-  private permissionsPolicy?: iam.ManagedPolicy;
+  private readonly policies: iam.ManagedPolicy[] = [];
+  private currentPolicySize = 0;
 
   constructor(scope: Construct, id: string, props: SageMakerWorkloadRoleProps = {}) {
     super(scope, id, {
@@ -60,45 +62,57 @@ export class SageMakerWorkloadRole extends iam.Role {
     });
     this.policyDescription = props.description;
 
+    // Safety net: the split below works on estimates taken when statements are added.
     this.node.addValidation({
-      validate: () => {
-        if (!this.permissionsPolicy) {
-          return [];
-        }
-        const size = policySize(this.permissionsPolicy);
-        if (size > MANAGED_POLICY_SIZE_LIMIT) {
-          return [
-            `the permissions policy of ${this.node.path} is ${size} characters, over the IAM limit of ${MANAGED_POLICY_SIZE_LIMIT}. ` +
-            'Grant fewer, broader prefixes (for example one per team instead of one per dataset) or split the workload into two roles.',
-          ];
-        }
-        return [];
-      },
+      validate: () => this.policies
+        .map((p) => [p, policySize(p)] as const)
+        .filter(([, size]) => size > MANAGED_POLICY_SIZE_LIMIT)
+        .map(([p, size]) => `the permissions policy ${p.node.path} is ${size} characters, over the IAM limit of ${MANAGED_POLICY_SIZE_LIMIT}. Grant fewer, broader prefixes or split the workload into two roles.`),
     });
   }
 
   /**
-   * Adds a statement to the role's customer-managed policy (not to an inline policy).
+   * Adds a statement to the role's customer-managed policies (never to an inline policy). When
+   * the current policy would pass the IAM size limit, a further managed policy is started; a
+   * role holds at most 10 of them (the default IAM quota of managed policies per role).
    *
    * @param statement the statement
    */
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    const policy = this.permissions;
+    const size = JSON.stringify(Stack.of(this).resolve(statement.toStatementJson())).length + 1;
+    let policy = this.policies[this.policies.length - 1];
+    if (!policy || this.currentPolicySize + size > POLICY_SPLIT_BUDGET) {
+      if (this.policies.length >= MAX_MANAGED_POLICIES_PER_ROLE) {
+        throw validationError(this, 'TooManyPermissions',
+          `the permissions of ${this.node.path} need more than ${MAX_MANAGED_POLICIES_PER_ROLE} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters (the default IAM quota per role). ` +
+          'Grant fewer, broader prefixes (for example one per team instead of one per dataset) or split the workload into two roles.');
+      }
+      const n = this.policies.length;
+      const what = this.policyDescription ?? this.node.path;
+      policy = new iam.ManagedPolicy(this, n === 0 ? 'Permissions' : `Permissions${n + 1}`, {
+        description: `Permissions${n === 0 ? '' : ` (part ${n + 1})`} of: ${what}`.slice(0, 1000),
+      });
+      this.addManagedPolicy(policy);
+      this.policies.push(policy);
+      this.currentPolicySize = EMPTY_POLICY_SIZE;
+    }
     policy.addStatements(statement);
+    this.currentPolicySize += size;
     return { statementAdded: true, policyDependable: policy };
   }
 
   /**
-   * The customer-managed policy that holds every permission of the role, created (and attached)
-   * with the first permission so that a role without permissions has no empty policy.
+   * The customer-managed policies that hold every permission of the role (usually one; created
+   * with the first permission, so a role without permissions has no empty policy).
    */
-  public get permissions(): iam.ManagedPolicy {
-    if (!this.permissionsPolicy) {
-      this.permissionsPolicy = new iam.ManagedPolicy(this, 'Permissions', {
-        description: this.policyDescription ? `Permissions of: ${this.policyDescription}`.slice(0, 1000) : `Permissions of ${this.node.path}`.slice(0, 1000),
-      });
-      this.addManagedPolicy(this.permissionsPolicy);
-    }
-    return this.permissionsPolicy;
+  public get permissionPolicies(): iam.ManagedPolicy[] {
+    return [...this.policies];
   }
 }
+
+/** Room kept below the IAM limit, since sizes are estimated with references unresolved. */
+const POLICY_SPLIT_BUDGET = MANAGED_POLICY_SIZE_LIMIT - 400;
+/** `{"Statement":[],"Version":"2012-10-17"}` */
+const EMPTY_POLICY_SIZE = 40;
+/** Default IAM quota of managed policies attached to one role. */
+const MAX_MANAGED_POLICIES_PER_ROLE = 10;

@@ -4,6 +4,11 @@ import { IConstruct } from 'constructs';
 import {
   KMSKeyRetained,
   LogGroupRetained,
+  NotebookCurrentPlatform,
+  NotebookIMDSv2,
+  NotebookLifecycleConfigAttached,
+  NotebookNitroInstanceType,
+  NotebookRootAccessDisabled,
   S3BucketKeyEnabled,
   S3BucketRetained,
   VPCInterfaceEndpointPrivateDNS,
@@ -17,7 +22,9 @@ import {
  * Rule IDs are `SageMakerSecurity-<RuleName>` (for example `SageMakerSecurity-S3BucketKeyEnabled`);
  * RULES.md lists every rule with its level, cause and sources. The pack complements the generic
  * cdk-nag packs (AwsSolutions, HIPAA, NIST, PCI): it checks what those packs do not, such as S3 Bucket
- * Keys, retention of data, keys and logs, and a VPC with no path to the internet.
+ * Keys, retention of data, keys and logs, a VPC with no path to the internet, and hardened SageMaker
+ * notebook instances (no root access, IMDSv2 only, the current Amazon Linux 2023 platform, a lifecycle
+ * configuration, a Nitro instance type).
  *
  * Run it as a policy validation plugin, and acknowledge a finding (with a reason) on the construct
  * that owns it:
@@ -58,6 +65,7 @@ export class SageMakerSecurityChecks extends NagPack {
     this.checkKms(node);
     this.checkLogs(node);
     this.checkVpc(node);
+    this.checkSageMaker(node);
   }
 
   /**
@@ -150,6 +158,62 @@ export class SageMakerSecurityChecks extends NagPack {
         + 'addresses, so calls bypass the endpoint: they fail in a VPC with no internet path, or leave the VPC where one exists.',
       level: NagMessageLevel.ERROR,
       rule: VPCInterfaceEndpointPrivateDNS,
+      node,
+    });
+  }
+
+  /**
+   * Amazon SageMaker: notebook instances.
+   * @param node the CfnResource to check
+   */
+  private checkSageMaker(node: CfnResource): void {
+    this.applyRule({
+      info: 'The SageMaker notebook instance does not have RootAccess set to Disabled (CloudFormation defaults to Enabled).',
+      explanation:
+        'With root access, every notebook user can change the instance configuration, disable the controls installed by the lifecycle '
+        + 'configuration, install arbitrary software and read everything on the instance. Lifecycle configurations still run as root when '
+        + 'root access is disabled, so the library can set up the instance without handing root to its users.',
+      level: NagMessageLevel.ERROR,
+      rule: NotebookRootAccessDisabled,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker notebook instance does not require IMDSv2: InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion is not 2 (the default is 1).',
+      explanation:
+        'The instance metadata service hands out the credentials of the notebook execution role. IMDSv1 answers any request that reaches '
+        + '169.254.169.254, so a server-side request forgery in notebook code, an open proxy or a misconfigured firewall can leak those '
+        + 'credentials; IMDSv2 requires a session token obtained with a PUT request first.',
+      level: NagMessageLevel.ERROR,
+      rule: NotebookIMDSv2,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker notebook instance does not set PlatformIdentifier to notebook-al2023-v1 (Amazon Linux 2023).',
+      explanation:
+        'Amazon Linux 1 and the notebook-al2-v1/v2 platforms are deprecated, and Amazon Linux 2 notebook instances (including notebook-al2-v3) '
+        + 'can no longer be created or restarted from 1 July 2026, so they stop receiving security fixes and cannot be recovered. The '
+        + 'default used when PlatformIdentifier is omitted has changed over time; pin the current platform explicitly.',
+      level: NagMessageLevel.ERROR,
+      rule: NotebookCurrentPlatform,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker notebook instance has no lifecycle configuration (LifecycleConfigName is absent, empty or a parameter).',
+      explanation:
+        'This library enforces idle auto-stop and secure SageMaker SDK defaults through a lifecycle configuration. Without one, an idle '
+        + 'instance keeps running (and billing), and jobs started from the notebook do not pick up the secure defaults.',
+      level: NagMessageLevel.ERROR,
+      rule: NotebookLifecycleConfigAttached,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker notebook instance type is not built on the AWS Nitro System (ml.t2, ml.m4, ml.c4, ml.p2 and ml.p3 are not), or does not resolve.',
+      explanation:
+        'Instances built on the AWS Nitro System offload virtualization to dedicated hardware under a minimal hypervisor, with no '
+        + 'interactive operator access to the host. The older Xen-based families do not, and service control policies that allow only '
+        + 'Nitro instance types reject them.',
+      level: NagMessageLevel.ERROR,
+      rule: NotebookNitroInstanceType,
       node,
     });
   }

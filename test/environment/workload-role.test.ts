@@ -40,7 +40,7 @@ describe('SageMakerWorkloadRole', () => {
     expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
   });
 
-  test('fails synthesis when the managed policy exceeds the IAM size limit, saying how to fix it', () => {
+  test('spreads many permissions over several managed policies, each under the IAM size limit', () => {
     const stack = newTestStack();
     const role = new SageMakerWorkloadRole(stack, 'Role');
     for (let i = 0; i < 80; i++) {
@@ -49,6 +49,28 @@ describe('SageMakerWorkloadRole', () => {
         resources: [`arn:aws:s3:::bucket-number-${i}/some/long/prefix/for/dataset/${i}/*`],
       }));
     }
-    expect(() => Template.fromStack(stack)).toThrow(/over the IAM limit of 6144.*split the workload/);
+    const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'));
+    expect(policies.length).toBeGreaterThan(1);
+    expect(role.permissionPolicies).toHaveLength(policies.length);
+    for (const p of policies) {
+      expect(JSON.stringify(p.Properties.PolicyDocument).length).toBeLessThanOrEqual(6144);
+    }
+    const total = policies.reduce((n, p: any) => n + p.Properties.PolicyDocument.Statement.length, 0);
+    expect(total).toBe(80);
+    const roleResource = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Role'))[0];
+    expect(roleResource.Properties.ManagedPolicyArns).toHaveLength(policies.length);
+  });
+
+  test('fails with the fix when the permissions need more than 10 managed policies', () => {
+    const stack = newTestStack();
+    const role = new SageMakerWorkloadRole(stack, 'Role');
+    expect(() => {
+      for (let i = 0; i < 1000; i++) {
+        role.addToPrincipalPolicy(new iam.PolicyStatement({
+          actions: ['s3:GetObject'],
+          resources: [`arn:aws:s3:::bucket-number-${i}/some/long/prefix/for/dataset/${i}/*`],
+        }));
+      }
+    }).toThrow(/more than 10 managed policies.*split the workload into two roles/);
   });
 });

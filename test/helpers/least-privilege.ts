@@ -1,8 +1,13 @@
 /**
- * Least privilege, checked on the synthesized policy documents: every Allow statement of every
- * IAM policy (managed, inline, role inline) names resources of its own template only, by
- * reference, with the right resource type for the action's service; no `*` resource, no literal
- * ARN of a bucket, key, role, endpoint or notebook that the template does not own.
+ * Least privilege, checked on the synthesized policy documents.
+ *
+ * For every Allow statement of every IAM policy (managed, inline, role inline):
+ * - no service-wide action (`*`, `s3:*`), no NotAction/NotResource;
+ * - `Resource: "*"` only for actions that support no resource-level permissions (listed below);
+ * - S3, KMS and IAM actions name buckets, keys and roles of the same template, by reference, with
+ *   the right resource type: never a literal ARN, never another template's resource;
+ * - SageMaker actions name notebooks and endpoints of the same template (by name), and job ARNs with
+ *   a wildcard only in a statement that carries conditions.
  */
 
 /** One problem found in a policy. */
@@ -13,25 +18,22 @@ export interface PrivilegeViolation {
   readonly problem: string;
 }
 
-/** Resource types an action's service may act on, when the library grants it. */
+/** Actions that AWS authorizes on `*` only (no resource-level permissions). */
+const NO_RESOURCE_LEVEL = new Set([
+  'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
+  'ecr:GetAuthorizationToken', 'sts:GetServiceBearerToken',
+]);
+
+/** Resource types an action's service may act on, when referenced. */
 const OWNED_TYPES: Record<string, string[]> = {
   s3: ['AWS::S3::Bucket'],
   kms: ['AWS::KMS::Key'],
   iam: ['AWS::IAM::Role'],
   logs: ['AWS::Logs::LogGroup'],
-  sagemaker: [
-    'AWS::SageMaker::NotebookInstance', 'AWS::SageMaker::Endpoint', 'AWS::SageMaker::EndpointConfig',
-    'AWS::SageMaker::Model', 'AWS::SageMaker::Domain', 'AWS::SageMaker::UserProfile',
-    'AWS::SageMaker::NotebookInstanceLifecycleConfig', 'AWS::SageMaker::Pipeline',
-  ],
-  states: ['AWS::StepFunctions::StateMachine'],
-  sns: ['AWS::SNS::Topic'],
-  sqs: ['AWS::SQS::Queue'],
-  ec2: ['AWS::EC2::VPC', 'AWS::EC2::SecurityGroup', 'AWS::EC2::Subnet'],
 };
 
-/** Services whose ARNs are data or identities: a literal ARN of one of them is someone else's resource. */
-const SENSITIVE_ARN = /^arn:[^:]*:(s3|kms|iam|sagemaker):/;
+/** Services whose literal ARNs would be someone else's data or identities. */
+const STRICT_SERVICES = ['s3', 'kms', 'iam'];
 
 function refsIn(value: unknown, out: string[] = []): string[] {
   if (Array.isArray(value)) {
@@ -49,9 +51,34 @@ function refsIn(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** Renders a resource as text with references as <Id>. */
+function flat(value: unknown): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  const o = value as Record<string, any>;
+  if (o?.['Fn::Join']) {
+    return (o['Fn::Join'][1] as unknown[]).map(flat).join(o['Fn::Join'][0]);
+  }
+  if (o?.Ref) {
+    return `<${o.Ref}>`;
+  }
+  if (o?.['Fn::GetAtt']) {
+    return `<${o['Fn::GetAtt'][0]}.${o['Fn::GetAtt'][1]}>`;
+  }
+  return JSON.stringify(value);
+}
+
 /** Checks every IAM policy of one template. */
 export function leastPrivilegeViolations(template: { Resources?: Record<string, any> }): PrivilegeViolation[] {
   const resources = template.Resources ?? {};
+  const ownedNames = new Set<string>();
+  for (const r of Object.values(resources)) {
+    const name = r.Properties?.NotebookInstanceName ?? r.Properties?.EndpointName;
+    if (typeof name === 'string') {
+      ownedNames.add(name.toLowerCase());
+    }
+  }
   const violations: PrivilegeViolation[] = [];
   const documents: Array<{ name: string; doc: any }> = [];
   for (const [id, r] of Object.entries(resources)) {
@@ -74,37 +101,47 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
         continue;
       }
       const actions: string[] = [statement.Action].flat();
+      const conditioned = statement.Condition !== undefined;
       for (const resource of [statement.Resource].flat()) {
         for (const action of actions) {
           const service = action.split(':')[0];
-          const rendered = JSON.stringify(resource);
+          const rendered = flat(resource);
+          const v = (problem: string) => violations.push({ policy: name, action, resource: rendered, problem });
           if (action === '*' || action.endsWith(':*')) {
-            violations.push({ policy: name, action, resource: rendered, problem: 'service-wide action' });
+            v('service-wide action');
           }
           if (resource === '*') {
-            violations.push({ policy: name, action, resource: rendered, problem: 'Resource "*"' });
-            continue;
-          }
-          if (typeof resource === 'string') {
-            if (SENSITIVE_ARN.test(resource)) {
-              violations.push({ policy: name, action, resource: rendered, problem: 'literal ARN of a resource the template does not own' });
+            if (!NO_RESOURCE_LEVEL.has(action)) {
+              v('Resource "*"');
             }
             continue;
           }
-          const refs = refsIn(resource).filter((ref) => !ref.startsWith('AWS::'));
-          if (refs.length === 0) {
-            violations.push({ policy: name, action, resource: rendered, problem: 'no reference to an owned resource' });
-            continue;
-          }
-          for (const ref of refs) {
-            const target = resources[ref];
-            if (!target) {
-              violations.push({ policy: name, action, resource: rendered, problem: `reference to ${ref}, which this template does not own` });
+          if (STRICT_SERVICES.includes(service)) {
+            const refs = refsIn(resource).filter((ref) => !ref.startsWith('AWS::'));
+            if (refs.length === 0) {
+              v(typeof resource === 'string' ? 'literal ARN of a resource the template does not own' : 'no reference to an owned resource');
               continue;
             }
-            const allowed = OWNED_TYPES[service];
-            if (allowed && !allowed.includes(target.Type)) {
-              violations.push({ policy: name, action, resource: rendered, problem: `${service} action on a ${target.Type}` });
+            for (const ref of refs) {
+              const target = resources[ref];
+              if (!target) {
+                v(`reference to ${ref}, which this template does not own`);
+              } else if (!OWNED_TYPES[service].includes(target.Type)) {
+                v(`${service} action on a ${target.Type}`);
+              }
+            }
+            continue;
+          }
+          if (service === 'sagemaker') {
+            const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|domain|user-profile|app)\/(.+)$/.exec(rendered);
+            if (!m) {
+              v('SageMaker resource the checker cannot place');
+            } else if (m[2].includes('*')) {
+              if (!conditioned) {
+                v(`wildcard ${m[1]} ARN without conditions`);
+              }
+            } else if (['notebook-instance', 'endpoint'].includes(m[1]) && !ownedNames.has(m[2].toLowerCase())) {
+              v(`${m[1]} ${m[2]} is not in this template`);
             }
           }
         }

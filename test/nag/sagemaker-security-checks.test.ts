@@ -3,11 +3,17 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { SageMakerSecurityChecks } from '../../lib/nag';
 
 const ALL_RULE_IDS = [
   'SageMakerSecurity-KMSKeyRetained',
   'SageMakerSecurity-LogGroupRetained',
+  'SageMakerSecurity-NotebookCurrentPlatform',
+  'SageMakerSecurity-NotebookIMDSv2',
+  'SageMakerSecurity-NotebookLifecycleConfigAttached',
+  'SageMakerSecurity-NotebookNitroInstanceType',
+  'SageMakerSecurity-NotebookRootAccessDisabled',
   'SageMakerSecurity-S3BucketKeyEnabled',
   'SageMakerSecurity-S3BucketRetained',
   'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS',
@@ -24,6 +30,7 @@ function stackBreakingEveryRule(): Stack {
   new ec2.CfnInternetGateway(stack, 'Igw');
   new ec2.CfnVPCEndpoint(stack, 'S3Endpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.s3' });
   new ec2.CfnVPCEndpoint(stack, 'StsEndpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface' });
+  new sagemaker.CfnNotebookInstance(stack, 'Notebook', { instanceType: 'ml.t2.medium', roleArn: 'arn:aws:iam::111122223333:role/nb' });
   return stack;
 }
 
@@ -44,6 +51,11 @@ describe('SageMakerSecurityChecks', () => {
     expect(Object.fromEntries(report.violations.map((v) => [v.ruleName, v.violatingResources.map((r) => r.constructPath)]))).toEqual({
       'SageMakerSecurity-KMSKeyRetained': ['Stack/Key'],
       'SageMakerSecurity-LogGroupRetained': ['Stack/Logs'],
+      'SageMakerSecurity-NotebookCurrentPlatform': ['Stack/Notebook'],
+      'SageMakerSecurity-NotebookIMDSv2': ['Stack/Notebook'],
+      'SageMakerSecurity-NotebookLifecycleConfigAttached': ['Stack/Notebook'],
+      'SageMakerSecurity-NotebookNitroInstanceType': ['Stack/Notebook'],
+      'SageMakerSecurity-NotebookRootAccessDisabled': ['Stack/Notebook'],
       'SageMakerSecurity-S3BucketKeyEnabled': ['Stack/Bucket'],
       'SageMakerSecurity-S3BucketRetained': ['Stack/Bucket'],
       'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS': ['Stack/StsEndpoint'],

@@ -1,0 +1,615 @@
+import { Annotations, ArnFormat, Duration, Fn, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { Construct } from 'constructs';
+import {
+  estimatedBase64Length,
+  LIFECYCLE_CONTENT_LIMIT,
+  onCreateScript,
+  onStartScript,
+} from './lifecycle';
+import { SageMakerEndpointService } from '../environment/endpoint-service';
+import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { SecureBucket } from '../environment/secure-bucket';
+import { SageMakerWorkloadRole } from '../environment/workload-role';
+import { acknowledge } from '../private/acknowledge';
+import { validationError } from '../private/errors';
+import { isNitroInstanceType } from '../private/instance-types';
+import { sdkDefaults } from '../private/sdk-defaults';
+import { acknowledgeScopedWildcards } from '../private/wildcards';
+
+/** The tag that marks the jobs a notebook launched; its role may only see and stop those. */
+const NOTEBOOK_OWNER_TAG = 'secure-sagemaker:notebook';
+
+/** The only notebook platform that can be created today (Amazon Linux 2023). */
+const CURRENT_PLATFORM = 'notebook-al2023-v1';
+
+/**
+ * How much a notebook may do with a bucket prefix.
+ */
+export enum DataAccess {
+  /** Read and list the prefix. */
+  READ = 'READ',
+  /** Read, list, write and delete under the prefix. */
+  READ_WRITE = 'READ_WRITE',
+}
+
+/**
+ * A bucket prefix a notebook (and the jobs it launches) may use.
+ */
+export interface NotebookDataAccess {
+  /** The bucket. */
+  readonly bucket: SecureBucket;
+
+  /** Key prefix, such as `datasets/team-a/`; no wildcards. */
+  readonly prefix: string;
+
+  /**
+   * What the notebook may do there.
+   *
+   * @default DataAccess.READ
+   */
+  readonly access?: DataAccess;
+}
+
+/**
+ * An AWS CodeArtifact repository that pip uses instead of the internet.
+ */
+export interface NotebookCodeArtifactOptions {
+  /** The CodeArtifact domain. */
+  readonly domain: string;
+
+  /**
+   * The account that owns the domain.
+   *
+   * @default - this stack's account
+   */
+  readonly domainOwner?: string;
+
+  /** The repository (with an upstream to PyPI, typically). */
+  readonly repository: string;
+}
+
+/**
+ * Options of `grantPresignedUrl`.
+ */
+export interface PresignedUrlOptions {
+  /**
+   * Allow the call only through these interface VPC endpoints (`aws:SourceVpce`), e.g. the
+   * SageMaker API endpoint that a bastion or a corporate network reaches.
+   *
+   * @default - no VPC endpoint condition
+   */
+  readonly vpcEndpoints?: ec2.IInterfaceVpcEndpoint[];
+
+  /**
+   * Allow the call only from these public IP ranges (`aws:SourceIp`, CIDR notation). Does not
+   * apply to calls that arrive through a VPC endpoint; use `vpcEndpoints` for those.
+   *
+   * @default - no IP condition
+   */
+  readonly sourceIpRanges?: string[];
+}
+
+/**
+ * Properties of a `SecureNotebook`.
+ */
+export interface SecureNotebookProps {
+  /**
+   * The environment (network, key, buckets) of the notebook.
+   *
+   * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
+   */
+  readonly environment?: SageMakerEnvironment;
+
+  /**
+   * Name of the notebook instance (1-63 letters, digits and hyphens). Its role's permissions
+   * name it, so it is fixed at synth time.
+   *
+   * @default - derived from the construct path
+   */
+  readonly notebookName?: string;
+
+  /**
+   * ML instance type; only types on the AWS Nitro System are accepted.
+   *
+   * @default 'ml.t3.medium'
+   */
+  readonly instanceType?: string;
+
+  /**
+   * Size of the encrypted ML storage volume, in GB (5 to 16384).
+   *
+   * @default 5
+   */
+  readonly volumeSizeInGb?: number;
+
+  /**
+   * The key that encrypts the ML storage volume.
+   *
+   * @default - the environment's key
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Bucket prefixes the notebook, and the jobs it launches, may use. The notebook always has its
+   * own read/write workspace `notebooks/<name>/` in the artifacts bucket.
+   *
+   * @default - the workspace only
+   */
+  readonly dataAccess?: NotebookDataAccess[];
+
+  /**
+   * Give users root access on the instance. Root can change the SDK defaults, the auto-stop
+   * timer and the network settings of the instance; this is warned about at synth.
+   *
+   * @default false
+   */
+  readonly allowRootAccess?: boolean;
+
+  /**
+   * Stop the instance after this long without kernel activity. `Duration.minutes(0)` disables
+   * auto-stop (warned about).
+   *
+   * @default Duration.minutes(60)
+   */
+  readonly idleTimeout?: Duration;
+
+  /**
+   * A private pip index (mirror) URL; there is no internet path to PyPI.
+   *
+   * @default - none
+   */
+  readonly pipIndexUrl?: string;
+
+  /**
+   * A CodeArtifact repository for pip; adds the CodeArtifact interface endpoints and a
+   * read-only grant on that repository.
+   *
+   * @default - none
+   */
+  readonly codeArtifact?: NotebookCodeArtifactOptions;
+
+  /**
+   * Private conda channels (mirror URLs).
+   *
+   * @default - none
+   */
+  readonly condaChannels?: string[];
+
+  /**
+   * ECR repositories whose images the jobs launched from the notebook may use (adds the ECR
+   * interface endpoints).
+   *
+   * @default - none: jobs use images SageMaker pulls itself (AWS Deep Learning Containers)
+   */
+  readonly jobImageRepositories?: ecr.IRepository[];
+
+  /**
+   * Lines appended to the on-start script (runs as root at every start, 5 minutes at most).
+   *
+   * @default - none
+   */
+  readonly extraOnStartCommands?: string[];
+
+  /**
+   * Lines appended to the on-create script.
+   *
+   * @default - none
+   */
+  readonly extraOnCreateCommands?: string[];
+}
+
+/**
+ * A SageMaker notebook instance that cannot leak, with a role that can only touch its own data.
+ *
+ * - in the environment's private subnet, with its own security group (no ingress; HTTPS egress to
+ *   the interface endpoints and S3 only); direct internet access disabled
+ * - root access disabled, IMDSv2 only, Amazon Linux 2023 platform, Nitro instance types only
+ * - ML storage volume encrypted with the environment key
+ * - a lifecycle configuration that writes SageMaker Python SDK defaults (VPC, KMS, network isolation,
+ *   inter-container encryption, ownership tags), stops the instance when idle and points pip/conda
+ *   at private repositories
+ * - an execution role (customer-managed policy only) that reads/writes only the prefixes it is
+ *   given, may launch training and processing jobs only when they carry the environment's subnets,
+ *   security group, KMS key, network isolation and inter-container encryption, and may pass only
+ *   its job role
+ */
+export class SecureNotebook extends Construct {
+  /** Tag key that marks the notebook's resources and the jobs it launches (value: the notebook name). */
+  public static readonly OWNER_TAG = NOTEBOOK_OWNER_TAG;
+
+  /** The notebook instance. */
+  public readonly notebook: sagemaker.CfnNotebookInstance;
+
+  /** Name of the notebook instance. */
+  public readonly notebookName: string;
+
+  /** ARN of the notebook instance. */
+  public readonly notebookArn: string;
+
+  /** The execution role of the notebook. */
+  public readonly role: SageMakerWorkloadRole;
+
+  /** The execution role of jobs launched from the notebook (the only role the notebook may pass). */
+  public readonly jobRole: SageMakerWorkloadRole;
+
+  /** The notebook's security group. */
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  /** The security group that jobs launched from the notebook must use. */
+  public readonly jobSecurityGroup: ec2.SecurityGroup;
+
+  /** The lifecycle configuration. */
+  public readonly lifecycleConfig: sagemaker.CfnNotebookInstanceLifecycleConfig;
+
+  /** The environment. */
+  public readonly environment: SageMakerEnvironment;
+
+  /** Key prefix of the notebook's workspace in the artifacts bucket. */
+  public readonly workspacePrefix: string;
+
+  constructor(scope: Construct, id: string, props: SecureNotebookProps = {}) {
+    super(scope, id);
+    const env = props.environment ?? SageMakerEnvironment.of(this);
+    this.environment = env;
+    const stack = Stack.of(this);
+
+    this.notebookName = props.notebookName ?? defaultName(this);
+    this.validate(props);
+
+    const key = props.encryptionKey ?? env.key;
+    const instanceType = props.instanceType ?? 'ml.t3.medium';
+    const idleMinutes = props.idleTimeout ? props.idleTimeout.toMinutes() : 60;
+    this.workspacePrefix = `notebooks/${this.notebookName}/`;
+    this.notebookArn = stack.formatArn({ service: 'sagemaker', resource: 'notebook-instance', resourceName: this.notebookName.toLowerCase() });
+
+    // Network: the notebook and its jobs each get a security group without ingress from outside.
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: env.network.vpc,
+      description: `Notebook ${this.notebookName}: no ingress; HTTPS to VPC endpoints and S3 only`,
+      allowAllOutbound: false,
+    });
+    this.jobSecurityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
+      vpc: env.network.vpc,
+      description: `Jobs of notebook ${this.notebookName}: traffic within the group (distributed training) and HTTPS to S3`,
+      allowAllOutbound: false,
+    });
+    this.jobSecurityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
+    acknowledge(this.jobSecurityGroup,
+      'The only ingress rule admits the job security group itself: instances of one distributed training job exchange gradients and MPI/NCCL traffic on ports chosen at run time; nothing outside the group can connect.',
+      'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+
+    const services = [
+      SageMakerEndpointService.SAGEMAKER_API,
+      SageMakerEndpointService.SAGEMAKER_RUNTIME,
+      SageMakerEndpointService.NOTEBOOK,
+      SageMakerEndpointService.STS,
+      SageMakerEndpointService.LOGS,
+    ];
+    if (props.codeArtifact) {
+      services.push(SageMakerEndpointService.CODEARTIFACT_API, SageMakerEndpointService.CODEARTIFACT_REPOSITORIES);
+    }
+    env.network.requireEndpoints(this.securityGroup, services);
+    if (props.jobImageRepositories && props.jobImageRepositories.length > 0) {
+      env.network.requireEndpoints(this.jobSecurityGroup, [SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR]);
+    } else {
+      env.network.allowS3Through(this.jobSecurityGroup);
+    }
+
+    // Roles: the notebook's, and the one its jobs run as.
+    this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of notebook ${this.notebookName}` });
+    this.jobRole = new SageMakerWorkloadRole(this, 'JobRole', { description: `Execution role of jobs launched from notebook ${this.notebookName}` });
+    for (const grantee of [this.role, this.jobRole]) {
+      env.artifactsBucket.grantReadWrite(grantee, this.workspacePrefix);
+      for (const d of props.dataAccess ?? []) {
+        if ((d.access ?? DataAccess.READ) === DataAccess.READ_WRITE) {
+          d.bucket.grantReadWrite(grantee, d.prefix);
+        } else {
+          d.bucket.grantRead(grantee, d.prefix);
+        }
+      }
+    }
+    this.grantOwnLogs(this.role, 'NotebookInstances', `${this.notebookName}/*`);
+    this.grantJobLaunch(key);
+    this.grantJobRoleBasics(props.jobImageRepositories ?? []);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ThisNotebookOnly',
+      actions: ['sagemaker:DescribeNotebookInstance', 'sagemaker:StopNotebookInstance'],
+      resources: [this.notebookArn],
+    }));
+    if (props.codeArtifact) {
+      this.grantCodeArtifact(props.codeArtifact);
+    }
+
+    // Lifecycle configuration: SDK defaults, idle stop, package repositories.
+    const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
+    const defaults = sdkDefaults({
+      subnetIds,
+      securityGroupIds: [this.jobSecurityGroup.securityGroupId],
+      kmsKeyArn: key.keyArn,
+      defaultBucket: env.artifactsBucket.bucketName,
+      defaultPrefix: `${this.workspacePrefix}sdk`,
+      roleArn: this.jobRole.roleArn,
+      tags: [{ Key: NOTEBOOK_OWNER_TAG, Value: this.notebookName }],
+    });
+    const scriptOptions = {
+      notebookName: this.notebookName,
+      idleMinutes: idleMinutes > 0 ? idleMinutes : undefined,
+      sdkDefaultsJson: JSON.stringify(defaults, undefined, 2),
+      pipIndexUrl: props.pipIndexUrl,
+      codeArtifact: props.codeArtifact ? {
+        domain: props.codeArtifact.domain,
+        domainOwner: props.codeArtifact.domainOwner ?? stack.account,
+        repository: props.codeArtifact.repository,
+        region: stack.region,
+      } : undefined,
+      condaChannels: props.condaChannels,
+      extraOnStart: props.extraOnStartCommands,
+      extraOnCreate: props.extraOnCreateCommands,
+    };
+    const onStart = onStartScript(scriptOptions);
+    const onCreate = onCreateScript(scriptOptions);
+    for (const [hook, script] of [['on-start', onStart], ['on-create', onCreate]]) {
+      const length = estimatedBase64Length(script);
+      if (length > LIFECYCLE_CONTENT_LIMIT) {
+        throw validationError(
+          this,
+          'LifecycleScriptTooLong',
+          `the ${hook} lifecycle script is about ${length} characters in base64, over the limit of ${LIFECYCLE_CONTENT_LIMIT}. ` +
+          `Shorten \`${hook === 'on-start' ? 'extraOnStartCommands' : 'extraOnCreateCommands'}\`, or move the commands into a script in the workspace prefix and call it.`,
+        );
+      }
+    }
+    this.lifecycleConfig = new sagemaker.CfnNotebookInstanceLifecycleConfig(this, 'LifecycleConfig', {
+      notebookInstanceLifecycleConfigName: this.notebookName,
+      onStart: [{ content: Fn.base64(onStart) }],
+      onCreate: [{ content: Fn.base64(onCreate) }],
+    });
+
+    this.notebook = new sagemaker.CfnNotebookInstance(this, 'Resource', {
+      notebookInstanceName: this.notebookName,
+      instanceType,
+      roleArn: this.role.roleArn,
+      subnetId: subnetIds[0],
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      directInternetAccess: 'Disabled',
+      rootAccess: props.allowRootAccess ? 'Enabled' : 'Disabled',
+      kmsKeyId: key.keyArn,
+      volumeSizeInGb: props.volumeSizeInGb ?? 5,
+      platformIdentifier: CURRENT_PLATFORM,
+      instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '2' },
+      lifecycleConfigName: this.lifecycleConfig.attrNotebookInstanceLifecycleConfigName,
+    });
+    // The policies must exist before the instance starts and runs its lifecycle script.
+    this.notebook.node.addDependency(this.role, this.jobRole);
+    Tags.of(this).add(NOTEBOOK_OWNER_TAG, this.notebookName);
+
+    if (props.allowRootAccess) {
+      Annotations.of(this).addWarningV2(
+        'cdk-secure-sagemaker:NotebookRootAccess',
+        'allowRootAccess is set: users of this notebook are root on the instance and can change its SDK defaults, auto-stop and local network settings (Security Hub SageMaker.3).',
+      );
+      acknowledge(this.notebook, 'Root access was enabled explicitly with the `allowRootAccess` prop of SecureNotebook, which warns at synth time and shows in the security report.', 'SageMakerSecurity-NotebookRootAccessDisabled');
+    }
+    if (idleMinutes === 0) {
+      Annotations.of(this).addWarningV2(
+        'cdk-secure-sagemaker:NotebookNoIdleStop',
+        'idleTimeout is 0: the notebook instance runs (and bills) until someone stops it.',
+      );
+    }
+  }
+
+  /**
+   * Lets `grantee` open this notebook: `CreatePresignedNotebookInstanceUrl` and
+   * `DescribeNotebookInstance` on this notebook only, optionally only from given VPC endpoints or
+   * IP ranges.
+   *
+   * @param grantee who may open the notebook
+   * @param options where from
+   */
+  public grantPresignedUrl(grantee: iam.IGrantable, options: PresignedUrlOptions = {}): iam.Grant {
+    const conditions: Record<string, Record<string, unknown>> = {};
+    if (options.vpcEndpoints && options.vpcEndpoints.length > 0) {
+      conditions.StringEquals = { 'aws:SourceVpce': options.vpcEndpoints.map((e) => e.vpcEndpointId) };
+    }
+    if (options.sourceIpRanges && options.sourceIpRanges.length > 0) {
+      for (const cidr of options.sourceIpRanges) {
+        if (!Token.isUnresolved(cidr) && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
+          throw validationError(this, 'InvalidCidr', `\`sourceIpRanges\` entry '${cidr}' is not a CIDR range. Use the form '203.0.113.0/24'.`);
+        }
+      }
+      conditions.IpAddress = { 'aws:SourceIp': options.sourceIpRanges };
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:CreatePresignedNotebookInstanceUrl', 'sagemaker:DescribeNotebookInstance'],
+      resourceArns: [this.notebookArn],
+      conditions: Object.keys(conditions).length > 0 ? conditions : undefined,
+    });
+  }
+
+  private validate(props: SecureNotebookProps): void {
+    const name = this.notebookName;
+    if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
+      throw validationError(this, 'InvalidNotebookName',
+        `\`notebookName\` '${name}' must be 1-63 letters, digits and single hyphens, starting and ending with a letter or digit. Use a name such as 'team-a-explore'.`);
+    }
+    const type = props.instanceType;
+    if (type !== undefined && !Token.isUnresolved(type) && !isNitroInstanceType(type)) {
+      throw validationError(this, 'NonNitroInstanceType',
+        `\`instanceType\` '${type}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not; p3dn is). Use a current type such as 'ml.t3.medium', 'ml.m5.xlarge' or 'ml.g5.xlarge'.`);
+    }
+    const size = props.volumeSizeInGb;
+    if (size !== undefined && !Token.isUnresolved(size) && (!Number.isInteger(size) || size < 5 || size > 16384)) {
+      throw validationError(this, 'InvalidVolumeSize',
+        `\`volumeSizeInGb\` is ${size}: SageMaker accepts whole numbers from 5 to 16384. Set \`volumeSizeInGb\` in that range.`);
+    }
+    if (props.idleTimeout && !props.idleTimeout.isUnresolved()) {
+      const minutes = props.idleTimeout.toMinutes({ integral: false });
+      if (minutes !== 0 && (minutes < 10 || minutes > 7 * 24 * 60 || !Number.isInteger(minutes))) {
+        throw validationError(this, 'InvalidIdleTimeout',
+          `\`idleTimeout\` is ${minutes} minutes: use whole minutes from 10 to 10080 (7 days), or 0 to disable auto-stop.`);
+      }
+    }
+    if (props.pipIndexUrl && !Token.isUnresolved(props.pipIndexUrl) && !props.pipIndexUrl.startsWith('https://')) {
+      throw validationError(this, 'InsecurePipIndex', `\`pipIndexUrl\` '${props.pipIndexUrl}' must be an https:// URL: packages fetched over plain HTTP can be tampered with.`);
+    }
+    for (const c of props.condaChannels ?? []) {
+      if (!Token.isUnresolved(c) && !c.startsWith('https://')) {
+        throw validationError(this, 'InsecureCondaChannel', `\`condaChannels\` entry '${c}' must be an https:// URL of a private channel (there is no internet path to public channels).`);
+      }
+    }
+    if (props.pipIndexUrl && props.codeArtifact) {
+      throw validationError(this, 'TwoPipIndexes', '`pipIndexUrl` and `codeArtifact` both configure pip\'s index. Pass one of them.');
+    }
+    for (const line of [...(props.extraOnStartCommands ?? []), ...(props.extraOnCreateCommands ?? [])]) {
+      if (/^(SDKCONFIG|AUTOSTOP|UNIT|PIPCONF|CONDARC)$/.test(line.trim())) {
+        throw validationError(this, 'ReservedScriptLine', `extra lifecycle line '${line}' would end one of the generated here-documents. Rename the marker.`);
+      }
+    }
+  }
+
+  /** Log streams of this workload in one of SageMaker's log groups. */
+  private grantOwnLogs(role: SageMakerWorkloadRole, group: string, streams: string): void {
+    const stack = Stack.of(this);
+    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${group}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const streamArn = `${logGroupArn}:log-stream:${streams}`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streamArn] }));
+    acknowledgeScopedWildcards(role, [streamArn], streams === '*'
+      ? `SageMaker names the streams of /aws/sagemaker/${group} after each job and host at run time; the role may only create streams and put events there, not read or delete.`
+      : `Log streams of this workload only: SageMaker names them '${streams.replace('*', '<suffix>')}' in /aws/sagemaker/${group}; the wildcard is the per-instance suffix.`);
+  }
+
+  /** Training and processing jobs: only with the secure settings, only as the job role, only its own. */
+  private grantJobLaunch(key: kms.IKey): void {
+    const stack = Stack.of(this);
+    const env = this.environment;
+    const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
+    const jobArns = ['training-job', 'processing-job'].map((r) => stack.formatArn({ service: 'sagemaker', resource: r, resourceName: '*' }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'LaunchSecureJobsOnly',
+      actions: ['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob'],
+      resources: jobArns,
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'sagemaker:VpcSubnets': subnetIds,
+          'sagemaker:VpcSecurityGroupIds': [this.jobSecurityGroup.securityGroupId],
+        },
+        // ForAllValues passes on a missing key: require the VPC keys to be present.
+        'Null': { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VpcSecurityGroupIds': 'false' },
+        'ArnEquals': { 'sagemaker:VolumeKmsKeyArn': key.keyArn, 'sagemaker:OutputKmsKeyArn': key.keyArn },
+        'Bool': { 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' },
+        'StringEquals': { [`aws:RequestTag/${NOTEBOOK_OWNER_TAG}`]: this.notebookName },
+      },
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TagOwnJobsAtCreation',
+      actions: ['sagemaker:AddTags'],
+      resources: jobArns,
+      conditions: {
+        StringEquals: {
+          'sagemaker:TaggingAction': ['CreateTrainingJob', 'CreateProcessingJob'],
+          [`aws:RequestTag/${NOTEBOOK_OWNER_TAG}`]: this.notebookName,
+        },
+      },
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SeeAndStopOwnJobsOnly',
+      actions: ['sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob'],
+      resources: jobArns,
+      conditions: { StringEquals: { [`aws:ResourceTag/${NOTEBOOK_OWNER_TAG}`]: this.notebookName } },
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PassOnlyTheJobRole',
+      actions: ['iam:PassRole'],
+      resources: [this.jobRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }));
+    // Reading job logs (estimator.fit(logs=True)): the job log groups, whose streams are named per job.
+    for (const group of ['TrainingJobs', 'ProcessingJobs']) {
+      const groupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${group}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents'],
+        resources: [groupArn, `${groupArn}:log-stream:*`],
+      }));
+    }
+    acknowledgeScopedWildcards(this.role, jobArns,
+      'Job names are chosen by the SageMaker Python SDK at run time, so the ARN ends in a wildcard; creation is allowed only with the environment subnets, job security group, KMS key, network isolation, inter-container encryption and this notebook\'s ownership tag, and describe/stop only on jobs carrying that tag.');
+    acknowledgeScopedWildcards(this.role, ['TrainingJobs', 'ProcessingJobs'].map((g) =>
+      `${stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${g}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })}:log-stream:*`),
+    'Read-only access to the log streams of SageMaker jobs so that the notebook can show job logs; stream names are generated per job and host.');
+  }
+
+  /** What every job launched from the notebook needs to run in the VPC and write its logs. */
+  private grantJobRoleBasics(repositories: ecr.IRepository[]): void {
+    const stack = Stack.of(this);
+    const env = this.environment;
+    const subnetArns = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnets.map((s) =>
+      stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
+    const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: env.network.vpc.vpcId });
+    const jobSgArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.jobSecurityGroup.securityGroupId });
+    const eniArn = stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' });
+    this.grantOwnLogs(this.jobRole, 'TrainingJobs', '*');
+    this.grantOwnLogs(this.jobRole, 'ProcessingJobs', '*');
+
+    // Network interfaces of VPC jobs: only in the environment's subnets, only with the job security group.
+    this.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [...subnetArns, jobSgArn],
+    }));
+    this.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'JobNetworkInterfacesInEnvironmentVpc',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+      resources: [eniArn],
+      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+    }));
+    this.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DescribeNetworkForVpcJobs',
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+      resources: ['*'],
+    }));
+    acknowledgeScopedWildcards(this.jobRole, [eniArn],
+      'Network interfaces that SageMaker creates for VPC jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
+    const starReasons = ['ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only)'];
+    if (repositories.length > 0) {
+      for (const repo of repositories) {
+        repo.grantPull(this.jobRole);
+      }
+      starReasons.push('ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repositories in jobImageRepositories');
+    }
+    acknowledge(this.jobRole, `${starReasons.join('; ')}.`, 'AwsSolutions-IAM5[Resource::*]');
+  }
+
+  private grantCodeArtifact(c: NotebookCodeArtifactOptions): void {
+    const stack = Stack.of(this);
+    const owner = c.domainOwner ?? stack.account;
+    const domainArn = stack.formatArn({ service: 'codeartifact', resource: 'domain', resourceName: c.domain, account: owner });
+    const repoArn = stack.formatArn({ service: 'codeartifact', resource: 'repository', resourceName: `${c.domain}/${c.repository}`, account: owner });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeartifact:GetAuthorizationToken'], resources: [domainArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'], resources: [repoArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['sts:GetServiceBearerToken'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'sts:AWSServiceName': 'codeartifact.amazonaws.com' } },
+    }));
+    acknowledge(this.role, 'sts:GetServiceBearerToken supports no resource-level permissions; it is limited by condition to CodeArtifact tokens.', 'AwsSolutions-IAM5[Resource::*]');
+  }
+}
+
+/**
+ * A notebook instance name derived from the construct path: lowercase letters, digits and hyphens,
+ * at most 63 (SageMaker writes names in lowercase in ARNs, so lowercase keeps names and ARNs equal).
+ */
+function defaultName(scope: Construct): string {
+  return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
+    .toLowerCase()
+    .replace(/[^a-zA-Z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}
