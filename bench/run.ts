@@ -5,6 +5,7 @@
  * - scale: an environment with 1, 5, 20 and 50 workloads (each a role with prefix grants on both
  *   buckets and its own security group registered for endpoints): resources, template bytes,
  *   synth time, largest managed policy against the IAM limit, and the growth per workload
+ * - scale: an environment with 1, 5 and 20 notebooks
  * - cost: interface endpoints and KMS keys per environment, at list prices
  */
 import * as fs from 'fs';
@@ -13,7 +14,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { SecureMlPlatformStack } from '../examples/secure-ml-platform';
-import { SageMakerCompliance, SageMakerEndpointService, SageMakerEnvironment, SageMakerWorkloadRole } from '../lib';
+import { SageMakerCompliance, SageMakerEndpointService, SageMakerEnvironment, SageMakerWorkloadRole, SecureNotebook } from '../lib';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RESOURCE_LIMIT = 500;
@@ -119,6 +120,21 @@ function workloads(n: number): (app: App) => void {
   };
 }
 
+/** An environment with `n` notebooks, each reading its own dataset prefix. */
+function notebooks(n: number): (app: App) => void {
+  return (app) => {
+    const stack = new Stack(app, `Notebooks${n}`);
+    const env = new SageMakerEnvironment(stack, 'Env', { environmentName: `nb-${n}` });
+    for (let i = 0; i < n; i++) {
+      new SecureNotebook(stack, `Nb${i}`, {
+        environment: env,
+        notebookName: `team-${i}`,
+        dataAccess: [{ bucket: env.dataBucket, prefix: `datasets/team-${i}/` }],
+      });
+    }
+  };
+}
+
 function monthlyCost(m: Measure): number {
   // subnets = AZs here: one isolated subnet per AZ
   return m.interfaceEndpoints * m.azs * ENDPOINT_AZ_HOUR_USD * HOURS_PER_MONTH + m.keys * KMS_KEY_MONTH_USD;
@@ -173,6 +189,26 @@ function main(): void {
   const bytesPerWorkload = (mLast.bytes - m1.bytes) / (nLast - n1);
   log(`At that rate one stack holds about ${Math.floor((RESOURCE_LIMIT - m1.resources) / perWorkload) + n1} such workloads before the ${RESOURCE_LIMIT}-resource limit, and about ${Math.floor((TEMPLATE_BYTES_LIMIT - m1.bytes) / bytesPerWorkload) + n1} before the 1 MB template limit (${(bytesPerWorkload / 1000).toFixed(1)} KB per workload, acknowledgement metadata included).`);
   log(`Adding workloads of the same kind adds no interface endpoint: ${scale.map(([n, m]) => `${n} → ${m.interfaceEndpoints}`).join(', ')}.`);
+  log();
+
+  log('## Scale: notebooks per environment');
+  log();
+  log('Each notebook: instance, lifecycle configuration, notebook role and job role (with their managed policies), two security groups and their rules.');
+  log();
+  log(`| notebooks | synth ms (with packs) | resources (limit ${RESOURCE_LIMIT}) | template bytes | largest managed policy (limit ${MANAGED_POLICY_LIMIT}) | interface endpoints | est. monthly baseline USD |`);
+  log('|---:|---:|---:|---:|---:|---:|---:|');
+  const nbScale: Array<[number, Measure]> = [];
+  for (const n of [1, 5, 20]) {
+    const m = measure(`${n} notebooks`, notebooks(n), true);
+    nbScale.push([n, m]);
+    log(`| ${n} | ${m.ms.toFixed(0)} | ${m.resources} | ${m.bytes} | ${m.largestPolicy} | ${m.interfaceEndpoints} | ${monthlyCost(m).toFixed(2)} |`);
+  }
+  log();
+  const [nb1, nbm1] = nbScale[0];
+  const [nbN, nbmN] = nbScale[nbScale.length - 1];
+  const nbPer = (nbmN.resources - nbm1.resources) / (nbN - nb1);
+  const nbBytes = (nbmN.bytes - nbm1.bytes) / (nbN - nb1);
+  log(`Growth: ${nbPer.toFixed(1)} resources, ${(nbBytes / 1000).toFixed(1)} KB of template and ${((nbmN.ms - nbm1.ms) / (nbN - nb1)).toFixed(1)} ms of synth per added notebook; about ${Math.floor((RESOURCE_LIMIT - nbm1.resources) / nbPer) + nb1} notebooks fit under the ${RESOURCE_LIMIT}-resource limit and about ${Math.floor((TEMPLATE_BYTES_LIMIT - nbm1.bytes) / nbBytes) + nb1} under the 1 MB template limit. Interface endpoints: ${nbScale.map(([n, m]) => `${n} → ${m.interfaceEndpoints}`).join(', ')} (the notebooks share them).`);
   log();
 
   log('## Cost of the example environment');
