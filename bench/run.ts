@@ -5,7 +5,7 @@
  * - scale: an environment with 1, 5, 20 and 50 workloads (each a role with prefix grants on both
  *   buckets and its own security group registered for endpoints): resources, template bytes,
  *   synth time, largest managed policy against the IAM limit, and the growth per workload
- * - scale: an environment with 1, 5 and 20 notebooks
+ * - scale: an environment with 1, 5 and 20 notebooks; a Studio domain with 10, 50 and 200 users
  * - cost: interface endpoints and KMS keys per environment, at list prices
  */
 import * as fs from 'fs';
@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { studioStack } from './studio';
 import { SecureMlPlatformStack } from '../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEndpointService, SageMakerEnvironment, SageMakerWorkloadRole, SecureNotebook } from '../lib';
 
@@ -209,6 +210,26 @@ function main(): void {
   const nbPer = (nbmN.resources - nbm1.resources) / (nbN - nb1);
   const nbBytes = (nbmN.bytes - nbm1.bytes) / (nbN - nb1);
   log(`Growth: ${nbPer.toFixed(1)} resources, ${(nbBytes / 1000).toFixed(1)} KB of template and ${((nbmN.ms - nbm1.ms) / (nbN - nb1)).toFixed(1)} ms of synth per added notebook; about ${Math.floor((RESOURCE_LIMIT - nbm1.resources) / nbPer) + nb1} notebooks fit under the ${RESOURCE_LIMIT}-resource limit and about ${Math.floor((TEMPLATE_BYTES_LIMIT - nbm1.bytes) / nbBytes) + nb1} under the 1 MB template limit. Interface endpoints: ${nbScale.map(([n, m]) => `${n} → ${m.interfaceEndpoints}`).join(', ')} (the notebooks share them).`);
+  log();
+
+  log('## Scale: Studio users per domain');
+  log();
+  log('Each user: a user profile and an own execution role carrying the domain\'s shared policies (2 resources).');
+  log();
+  log(`| users | synth ms (with packs) | resources (limit ${RESOURCE_LIMIT}) | template bytes | largest managed policy (limit ${MANAGED_POLICY_LIMIT}) |`);
+  log('|---:|---:|---:|---:|---:|');
+  const studio: Array<[number, Measure]> = [];
+  for (const n of [10, 50, 200]) {
+    const m = measure(`${n} users`, (app) => studioStack(app, n), true);
+    studio.push([n, m]);
+    log(`| ${n} | ${m.ms.toFixed(0)} | ${m.resources} | ${m.bytes} | ${m.largestPolicy} |`);
+  }
+  log();
+  const [u1, su1] = studio[0];
+  const [uN, suN] = studio[studio.length - 1];
+  const perUser = (suN.resources - su1.resources) / (uN - u1);
+  const bytesPerUser = (suN.bytes - su1.bytes) / (uN - u1);
+  log(`Growth: ${perUser.toFixed(2)} resources, ${(bytesPerUser / 1000).toFixed(1)} KB of template and ${((suN.ms - su1.ms) / (uN - u1)).toFixed(1)} ms of synth per added user (linear); about ${Math.floor((RESOURCE_LIMIT - su1.resources) / perUser) + u1} users fit under the ${RESOURCE_LIMIT}-resource limit and about ${Math.floor((TEMPLATE_BYTES_LIMIT - su1.bytes) / bytesPerUser) + u1} under the 1 MB template limit; the largest policy does not grow with users.`);
   log();
 
   log('## Cost of the example environment');

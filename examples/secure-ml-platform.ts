@@ -6,10 +6,23 @@
  * (cdk-nag AwsSolutions, HIPAA Security, NIST 800-53 R5, PCI DSS 3.2.1, SageMakerSecurity, or
  * CloudFormation Validate) fails the synth.
  */
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { DataAccess, SageMakerCompliance, SageMakerEnvironment, SageMakerWorkloadRole, SecureNotebook } from '../lib';
+import {
+  DataAccess,
+  EndpointImage,
+  ModelData,
+  SageMakerCompliance,
+  SageMakerEndpointService,
+  SageMakerEnvironment,
+  SageMakerWorkloadRole,
+  SecureEndpoint,
+  SecureNotebook,
+  SecureStudioDomain,
+  SecureTrainingJob,
+  TrainingImage,
+} from '../lib';
 
 /** The platform team's stack: the shared environment and what data scientists get. */
 export class SecureMlPlatformStack extends Stack {
@@ -31,6 +44,18 @@ export class SecureMlPlatformStack extends Stack {
     this.platform.dataBucket.grantRead(pipelineRole, 'datasets/curated/');
     this.platform.artifactsBucket.grantReadWrite(pipelineRole, 'models/');
 
+    // Training runs as Step Functions executions: isolated, encrypted, bounded; the pipeline role may start them.
+    const training = new SecureTrainingJob(this, 'ChurnTraining', {
+      environment: this.platform,
+      jobNamePrefix: 'churn',
+      image: TrainingImage.fromDeepLearningContainer(`763104351884.dkr.ecr.${this.region}.amazonaws.com/pytorch-training:2.3.0-cpu-py311`),
+      inputs: [{ channelName: 'train', bucket: this.platform.dataBucket, prefix: 'datasets/curated/' }],
+      outputPrefix: 'models/churn/',
+      hyperparameters: { epochs: '10' },
+      maxRuntime: Duration.hours(6),
+    });
+    training.grantStartExecution(pipelineRole);
+
     // A data scientist's notebook: reads the curated datasets, writes features; stops when idle.
     const notebook = new SecureNotebook(this, 'ExploreNotebook', {
       environment: this.platform,
@@ -47,6 +72,32 @@ export class SecureMlPlatformStack extends Stack {
       description: 'Example human role: may open the team-a-explore notebook',
     });
     notebook.grantPresignedUrl(dataScientist);
+
+    // A real-time endpoint serving the churn model: private, encrypted, 2 instances, data capture, alarms.
+    const churnEndpoint = new SecureEndpoint(this, 'ChurnEndpoint', {
+      environment: this.platform,
+      endpointName: 'team-a-churn',
+      model: {
+        image: EndpointImage.fromDlc(`763104351884.dkr.ecr.${this.region}.amazonaws.com/sklearn-inference:1.2-1-cpu-py3`),
+        modelData: ModelData.fromBucket(this.platform.artifactsBucket, 'models/churn/v1/model.tar.gz'),
+      },
+      autoScaling: { maxCapacity: 4, targetInvocationsPerInstance: 200 },
+    });
+    // The data scientist may invoke that endpoint, and only through the VPC's sagemaker.runtime endpoint.
+    churnEndpoint.grantInvoke(dataScientist, { vpcEndpoints: [churnEndpoint.runtimeVpcEndpoint] });
+
+    // A VpcOnly Studio domain with two users, each with an own, audited role.
+    const studio = new SecureStudioDomain(this, 'Studio', { environment: this.platform, domainName: 'ml-platform' });
+    const alice = studio.addUserProfile('alice');
+    studio.addUserProfile('bob');
+    // Opens Studio as alice, only through the VPC's SageMaker API endpoint.
+    const studioLauncher = new SageMakerWorkloadRole(this, 'StudioLauncher', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Example human role: opens Studio as alice from inside the VPC',
+    });
+    studio.grantPresignedDomainUrl(studioLauncher, alice, {
+      vpcEndpoints: [this.platform.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!],
+    });
   }
 }
 

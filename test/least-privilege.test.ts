@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { buildApp } from '../examples/secure-ml-platform';
 import { SageMakerEnvironment, SageMakerWorkloadRole, SecureBucket } from '../lib';
 import { newTestApp, newTestStack } from './helpers/compliance';
@@ -75,9 +76,29 @@ describe('least privilege, on the synthesized policy documents', () => {
       })))).toEqual(['wildcard training-job ARN without conditions']);
     });
 
+    test('accepts DescribeSpace on the spaces of a domain in the template, but not of a foreign domain, and not writes', () => {
+      const inDomain = (actions: string[], domainId?: string) => violationsOf((r, s) => {
+        const d = new sagemaker.CfnDomain(s, 'Domain', { authMode: 'IAM', domainName: 'd', defaultUserSettings: { executionRole: 'arn:aws:iam::111122223333:role/studio' } });
+        r.addToPrincipalPolicy(new iam.PolicyStatement({
+          actions, resources: [s.formatArn({ service: 'sagemaker', resource: 'space', resourceName: `${domainId ?? d.attrDomainId}/*` })],
+        }));
+      });
+      expect(inDomain(['sagemaker:DescribeSpace'])).toEqual([]);
+      expect(inDomain(['sagemaker:DescribeSpace'], 'd-foreign')).toEqual(['wildcard space ARN without conditions']);
+      expect(inDomain(['sagemaker:DeleteSpace'])).toEqual(['wildcard space ARN without conditions']);
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListSpaces'], resources: ['*'] })))).toEqual([]);
+    });
+
     test('accepts Resource "*" only for actions without resource-level permissions', () => {
       expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeSubnets'], resources: ['*'] })))).toEqual([]);
       expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ec2:CreateNetworkInterface'], resources: ['*'] })))).toEqual(['Resource "*"']);
+    });
+
+    test('accepts Step Functions log delivery and X-Ray actions on "*", but not log writes', () => {
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({
+        actions: ['logs:CreateLogDelivery', 'logs:DescribeLogGroups', 'xray:PutTraceSegments', 'cloudwatch:PutMetricData'], resources: ['*'],
+      })))).toEqual([]);
+      expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: ['*'] })))).toEqual(['Resource "*"']);
     });
 
     test('flags a PassRole on a role ARN given as a literal', () => {

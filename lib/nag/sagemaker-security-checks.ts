@@ -1,9 +1,28 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { NagMessageLevel, NagPack, NagPackProps } from 'cdk-nag';
+import { IApplyRule, NagMessageLevel, NagPack, NagPackProps } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import {
+  DomainDockerAccessDisabled,
+  DomainHomeEfsRetained,
+  DomainIdleShutdown,
+  DomainKMSKey,
+  DomainSecurityGroups,
+  DomainSourceIdentity,
+  DomainVpcOnly,
+  UserProfileOwnRole,
+  EndpointConfigDataCaptureEncrypted,
+  EndpointConfigKMSKey,
+  EndpointConfigMultiInstance,
+  EndpointConfigNoKMSKeyOnNVMe,
+  JobDefinitionInterContainerEncryption,
+  JobDefinitionKmsKeys,
+  JobDefinitionMaxRuntime,
+  JobDefinitionNetworkIsolation,
+  JobDefinitionVpc,
   KMSKeyRetained,
   LogGroupRetained,
+  ModelInVPC,
+  ModelNetworkIsolation,
   NotebookCurrentPlatform,
   NotebookIMDSv2,
   NotebookLifecycleConfigAttached,
@@ -66,12 +85,122 @@ export class SageMakerSecurityChecks extends NagPack {
     this.checkLogs(node);
     this.checkVpc(node);
     this.checkSageMaker(node);
+    this.checkSageMakerHosting(node);
+    this.checkJobDefinitions(node);
+    this.checkStudio(node);
+  }
+
+  /**
+   * SageMaker training and processing jobs defined in Step Functions state machines and SageMaker pipelines.
+   * @param node the CfnResource to check
+   */
+  private checkJobDefinitions(node: CfnResource): void {
+    const scope = 'A createTrainingJob/createProcessingJob task of a Step Functions state machine, or a Training/Processing step of a SageMaker pipeline,';
+    const unreadable = ' Definitions that cannot be read at synth time (S3 locations, JSONata expressions, ".$" paths) cannot be proven safe and are flagged.';
+    this.applyRule({
+      info: `${scope} has no VpcConfig with subnets and security groups, or its definition cannot be read at synth time.`,
+      explanation:
+        'A job outside a VPC runs on a network SageMaker manages, where its containers can reach the internet and the VPC endpoint policies, '
+        + 'flow logs and security groups of your network do not apply.' + unreadable,
+      level: NagMessageLevel.ERROR,
+      rule: JobDefinitionVpc,
+      node,
+    });
+    this.applyRule({
+      info: `${scope} does not set EnableNetworkIsolation to true (the API default is false), or its definition cannot be read at synth time.`,
+      explanation:
+        'Network isolation stops the training or processing container from making any network call: third-party code and models in the '
+        + 'container cannot send data out or download anything, while SageMaker still moves the input and output data.' + unreadable,
+      level: NagMessageLevel.ERROR,
+      rule: JobDefinitionNetworkIsolation,
+      node,
+    });
+    this.applyRule({
+      info: `${scope} does not set EnableInterContainerTrafficEncryption to true (the API default is false), or its definition cannot be read at synth time.`,
+      explanation:
+        'Instances of a distributed job exchange model parameters and training data over the network. Inter-container traffic encryption '
+        + 'protects that traffic in transit; the small cost in training time is the price of not sending data in the clear.' + unreadable,
+      level: NagMessageLevel.ERROR,
+      rule: JobDefinitionInterContainerEncryption,
+      node,
+    });
+    this.applyRule({
+      info: `${scope} does not encrypt its output and its storage volumes with a fixed KMS key (the volume key may be omitted only for instance types with local NVMe storage), or its definition cannot be read at synth time.`,
+      explanation:
+        'Without an output key SageMaker writes model artifacts with the default S3 encryption, and without a volume key the ML storage '
+        + 'volumes use an AWS managed key: access to the data then no longer depends on access to your customer managed key.' + unreadable,
+      level: NagMessageLevel.ERROR,
+      rule: JobDefinitionKmsKeys,
+      node,
+    });
+    this.applyRule({
+      info: `${scope} has no literal StoppingCondition.MaxRuntimeInSeconds (1 to 2419200 seconds for training), or its definition cannot be read at synth time.`,
+      explanation:
+        'A maximum runtime bounds the cost of a stuck or hijacked job (GPU instances cost tens of dollars an hour) and the time a '
+        + 'compromised container can run with the job role.' + unreadable,
+      level: NagMessageLevel.ERROR,
+      rule: JobDefinitionMaxRuntime,
+      node,
+    });
   }
 
   /**
    * Amazon S3: data and model buckets.
    * @param node the CfnResource to check
    */
+  private checkStudio(node: CfnResource): void {
+    const rules: Array<{ rule: IApplyRule['rule']; info: string; explanation: string; level?: NagMessageLevel }> = [
+      {
+        rule: DomainVpcOnly,
+        info: 'The SageMaker Studio domain does not have AppNetworkAccessType VpcOnly (the default, PublicInternetOnly, gives every app internet access).',
+        explanation: 'With PublicInternetOnly, Studio apps reach the internet through a VPC that SageMaker manages, outside the controls of your VPC: '
+          + 'notebook code can download unvetted packages and send data anywhere. VpcOnly routes all app traffic through your subnets, security groups and VPC endpoints.',
+      },
+      {
+        rule: DomainKMSKey,
+        info: 'The SageMaker Studio domain has no customer managed KMS key (KmsKeyId) for its home EFS file system, or the key cannot be proven at synth time.',
+        explanation: 'The home EFS file system holds every user\'s notebooks, data extracts and credentials files. Without KmsKeyId it is encrypted with an AWS managed key, '
+          + 'whose use you cannot restrict or audit through a key policy.',
+      },
+      {
+        rule: DomainSecurityGroups,
+        info: 'The SageMaker Studio domain sets no security groups for its apps (DefaultUserSettings.SecurityGroups), or one that cannot be proven at synth time.',
+        explanation: 'In VpcOnly mode the security groups of the domain decide what Studio apps can reach: they should allow only traffic within the domain, NFS to the home EFS and HTTPS to the VPC endpoints.',
+      },
+      {
+        rule: DomainHomeEfsRetained,
+        info: 'The SageMaker Studio domain is not retained: DeletionPolicy is not Retain (or RetainExceptOnCreate), or UpdateReplacePolicy is not Retain.',
+        explanation: 'Deleting or replacing the domain orphans or deletes its home EFS file system with every user\'s work; CloudFormation has no property for the home EFS RetentionPolicy of DeleteDomain, '
+          + 'so the domain itself must be retained and deleted deliberately.',
+      },
+      {
+        rule: DomainIdleShutdown,
+        info: 'The SageMaker Studio domain does not turn on idle shutdown for JupyterLab apps (DefaultUserSettings.JupyterLabAppSettings.AppLifecycleManagement.IdleSettings.LifecycleManagement ENABLED).',
+        explanation: 'Without idle shutdown, JupyterLab apps keep running, and billing, on their instances until a user stops them; forgotten GPU instances are a common source of cost incidents.',
+      },
+      {
+        rule: DomainDockerAccessDisabled,
+        info: 'The SageMaker Studio domain enables Docker access (DomainSettings.DockerSettings.EnableDockerAccess ENABLED), or the setting cannot be proven at synth time.',
+        explanation: 'With Docker access, users can build and run arbitrary container images in their apps, with the app\'s network access and execution role credentials, outside the images the platform team vetted.',
+      },
+      {
+        rule: DomainSourceIdentity,
+        info: 'The SageMaker Studio domain does not set DomainSettings.ExecutionRoleIdentityConfig to USER_PROFILE_NAME.',
+        explanation: 'With USER_PROFILE_NAME, SageMaker sets the user profile name as the source identity of every session of the execution role, so CloudTrail records which user made each call '
+          + 'even when a role is shared; without it, calls show only the role.',
+      },
+      {
+        rule: UserProfileOwnRole,
+        level: NagMessageLevel.WARN,
+        info: 'The SageMaker Studio user profile has no execution role of its own: UserSettings.ExecutionRole is absent (the domain default role) or the same as another user profile\'s in the stack.',
+        explanation: 'A role shared by several users gives each of them the permissions of all of them, and CloudTrail shows one role for all their calls. One role per user keeps every action attributable and every grant individual.',
+      },
+    ];
+    for (const r of rules) {
+      this.applyRule({ info: r.info, explanation: r.explanation, level: r.level ?? NagMessageLevel.ERROR, rule: r.rule, node });
+    }
+  }
+
   private checkS3(node: CfnResource): void {
     this.applyRule({
       info: 'The S3 bucket does not use SSE-KMS (or DSSE-KMS) default encryption with an S3 Bucket Key on every encryption rule.',
@@ -214,6 +343,69 @@ export class SageMakerSecurityChecks extends NagPack {
         + 'Nitro instance types reject them.',
       level: NagMessageLevel.ERROR,
       rule: NotebookNitroInstanceType,
+      node,
+    });
+  }
+
+  /**
+   * Amazon SageMaker: models and endpoint configs of real-time endpoints.
+   * @param node the CfnResource to check
+   */
+  private checkSageMakerHosting(node: CfnResource): void {
+    this.applyRule({
+      info: 'The SageMaker model does not have EnableNetworkIsolation set to true (CreateModel defaults to false).',
+      explanation:
+        'Without network isolation the inference container can make outbound calls: a compromised or malicious model image can exfiltrate '
+        + 'inference data or download code. With isolation SageMaker still fetches the model artifact and image for the container, which '
+        + 'itself has no network access.',
+      level: NagMessageLevel.ERROR,
+      rule: ModelNetworkIsolation,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker model has no VpcConfig with subnets and security groups.',
+      explanation:
+        'A model without VpcConfig runs its containers in a network that SageMaker manages, outside your security groups, flow logs and '
+        + 'VPC endpoint policies. Run models in your private subnets with a security group that has no ingress.',
+      level: NagMessageLevel.ERROR,
+      rule: ModelInVPC,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker endpoint config has no KmsKeyId, and not every instance-based variant uses an instance type with local NVMe storage.',
+      explanation:
+        'The ML storage volumes of endpoint instances hold the model and may hold inference data; encrypt them with a customer managed key '
+        + 'so that access also requires the key. Instance types with local NVMe storage are the exception: their storage is '
+        + 'hardware-encrypted and CreateEndpointConfig rejects a key for them.',
+      level: NagMessageLevel.ERROR,
+      rule: EndpointConfigKMSKey,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker endpoint config sets KmsKeyId with an instance type that has local NVMe storage (or an instance type that does not resolve).',
+      explanation:
+        'CreateEndpointConfig rejects a KMS key for instance types with local NVMe storage (ml.g5, ml.m5d, ml.p4d, ...), so the deployment '
+        + 'fails. Their instance storage is encrypted in hardware; omit KmsKeyId for them.',
+      level: NagMessageLevel.ERROR,
+      rule: EndpointConfigNoKMSKeyOnNVMe,
+      node,
+    });
+    this.applyRule({
+      info: 'The SageMaker endpoint config captures inference data without DataCaptureConfig.KmsKeyId.',
+      explanation:
+        'Captured requests and responses are often the most sensitive data of a workload. Without a key SageMaker encrypts them with the '
+        + 'account\'s AWS managed S3 key, which every principal with S3 access to the prefix can use; encrypt them with a customer managed key.',
+      level: NagMessageLevel.ERROR,
+      rule: EndpointConfigDataCaptureEncrypted,
+      node,
+    });
+    this.applyRule({
+      info: 'A production variant of the SageMaker endpoint config starts with fewer than 2 instances (or a count that does not resolve).',
+      explanation:
+        'SageMaker spreads the instances of a variant over Availability Zones. With one instance, an instance or zone failure makes the '
+        + 'endpoint unavailable until a replacement is ready (Security Hub SageMaker.4 / AWS Config sagemaker-endpoint-config-prod-instance-count).',
+      level: NagMessageLevel.WARN,
+      rule: EndpointConfigMultiInstance,
       node,
     });
   }

@@ -59,3 +59,28 @@ export const KMS_FOR_CLOUDWATCH_LOGS = [
 
 /** Grant creation for AWS resources that SageMaker creates on a caller's behalf (volumes, EFS). */
 export const KMS_SAGEMAKER_GRANTS = ['kms:CreateGrant', 'kms:DescribeKey'];
+
+/** Reading one model artifact object (SecureEndpoint model role). */
+export const S3_MODEL_ARTIFACT_READ = ['s3:GetObject'];
+
+/** Real-time inference on an endpoint (`grantInvoke`, and the sagemaker.runtime endpoint policy). */
+export const SAGEMAKER_INVOKE_ENDPOINT = ['sagemaker:InvokeEndpoint'];
+
+/** Streamed real-time inference, granted when asked for. */
+export const SAGEMAKER_INVOKE_ENDPOINT_STREAM = ['sagemaker:InvokeEndpointWithResponseStream'];
+
+/** Every runtime invocation action the sagemaker.runtime interface endpoint admits for the environment's endpoints. */
+export const SAGEMAKER_RUNTIME_ENDPOINT_POLICY_ACTIONS = [
+  'sagemaker:InvokeEndpoint',
+  'sagemaker:InvokeEndpointAsync',
+  'sagemaker:InvokeEndpointWithResponseStream',
+];
+
+/** Container logs of a hosted model, in its pre-created log group. */
+export const LOGS_WRITE_STREAMS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+
+/** What CloudWatch (through SNS) needs from a key to publish alarms to a topic encrypted with it. */
+export const KMS_FOR_ENCRYPTED_SNS_PUBLISHERS = ['kms:Decrypt', 'kms:GenerateDataKey'];
+
+/** Custom metrics of training jobs; always narrowed with a `cloudwatch:namespace` condition. */
+export const CLOUDWATCH_PUT_METRIC_DATA = ['cloudwatch:PutMetricData'];

@@ -22,7 +22,17 @@ export interface PrivilegeViolation {
 const NO_RESOURCE_LEVEL = new Set([
   'ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups',
   'ecr:GetAuthorizationToken', 'sts:GetServiceBearerToken',
+  // Step Functions logging (vended log delivery) and X-Ray tracing; metrics (narrowed by namespace condition).
+  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
+  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
+  'cloudwatch:PutMetricData',
+  // Studio: listing a domain's spaces and apps (names and status only).
+  'sagemaker:ListApps', 'sagemaker:ListSpaces',
 ]);
+
+/** Read-only SageMaker actions allowed on a wildcard ARN inside a Studio domain of the same template. */
+const READ_IN_OWNED_DOMAIN = new Set(['sagemaker:DescribeApp', 'sagemaker:DescribeSpace']);
 
 /** Resource types an action's service may act on, when referenced. */
 const OWNED_TYPES: Record<string, string[]> = {
@@ -133,11 +143,13 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
             continue;
           }
           if (service === 'sagemaker') {
-            const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|domain|user-profile|app)\/(.+)$/.exec(rendered);
+            const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|domain|user-profile|app|space)\/(.+)$/.exec(rendered);
             if (!m) {
               v('SageMaker resource the checker cannot place');
             } else if (m[2].includes('*')) {
-              if (!conditioned) {
+              const domainRef = /^<([^.>]+)\.DomainId>\//.exec(m[2]);
+              const inOwnedDomain = domainRef !== null && resources[domainRef[1]]?.Type === 'AWS::SageMaker::Domain';
+              if (!conditioned && !(READ_IN_OWNED_DOMAIN.has(action) && inOwnedDomain)) {
                 v(`wildcard ${m[1]} ARN without conditions`);
               }
             } else if (['notebook-instance', 'endpoint'].includes(m[1]) && !ownedNames.has(m[2].toLowerCase())) {

@@ -4,11 +4,30 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { SageMakerSecurityChecks } from '../../lib/nag';
 
 const ALL_RULE_IDS = [
+  'SageMakerSecurity-DomainDockerAccessDisabled',
+  'SageMakerSecurity-DomainHomeEfsRetained',
+  'SageMakerSecurity-DomainIdleShutdown',
+  'SageMakerSecurity-DomainKMSKey',
+  'SageMakerSecurity-DomainSecurityGroups',
+  'SageMakerSecurity-DomainSourceIdentity',
+  'SageMakerSecurity-DomainVpcOnly',
+  'SageMakerSecurity-EndpointConfigDataCaptureEncrypted',
+  'SageMakerSecurity-EndpointConfigKMSKey',
+  'SageMakerSecurity-EndpointConfigMultiInstance',
+  'SageMakerSecurity-EndpointConfigNoKMSKeyOnNVMe',
+  'SageMakerSecurity-JobDefinitionInterContainerEncryption',
+  'SageMakerSecurity-JobDefinitionKmsKeys',
+  'SageMakerSecurity-JobDefinitionMaxRuntime',
+  'SageMakerSecurity-JobDefinitionNetworkIsolation',
+  'SageMakerSecurity-JobDefinitionVpc',
   'SageMakerSecurity-KMSKeyRetained',
   'SageMakerSecurity-LogGroupRetained',
+  'SageMakerSecurity-ModelInVPC',
+  'SageMakerSecurity-ModelNetworkIsolation',
   'SageMakerSecurity-NotebookCurrentPlatform',
   'SageMakerSecurity-NotebookIMDSv2',
   'SageMakerSecurity-NotebookLifecycleConfigAttached',
@@ -16,6 +35,7 @@ const ALL_RULE_IDS = [
   'SageMakerSecurity-NotebookRootAccessDisabled',
   'SageMakerSecurity-S3BucketKeyEnabled',
   'SageMakerSecurity-S3BucketRetained',
+  'SageMakerSecurity-UserProfileOwnRole',
   'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS',
   'SageMakerSecurity-VPCNoInternetPath',
   'SageMakerSecurity-VPCS3GatewayEndpointPolicy',
@@ -31,6 +51,32 @@ function stackBreakingEveryRule(): Stack {
   new ec2.CfnVPCEndpoint(stack, 'S3Endpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.s3' });
   new ec2.CfnVPCEndpoint(stack, 'StsEndpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface' });
   new sagemaker.CfnNotebookInstance(stack, 'Notebook', { instanceType: 'ml.t2.medium', roleArn: 'arn:aws:iam::111122223333:role/nb' });
+  new sagemaker.CfnModel(stack, 'Model', { executionRoleArn: 'arn:aws:iam::111122223333:role/model' });
+  // A state machine running a training job with none of the secure settings.
+  new CfnStateMachine(stack, 'TrainingStateMachine', {
+    roleArn: 'arn:aws:iam::111122223333:role/states',
+    definitionString: JSON.stringify({
+      StartAt: 'Train',
+      States: { Train: { Type: 'Task', Resource: 'arn:aws:states:::sagemaker:createTrainingJob.sync', Parameters: { TrainingJobName: 'j' }, End: true } },
+    }),
+  });
+  // A key on an NVMe type, one instance, capture without a key; and a second config without a key on an EBS-backed type.
+  new sagemaker.CfnEndpointConfig(stack, 'NvmeConfig', {
+    kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k',
+    productionVariants: [{ variantName: 'A', modelName: 'm', instanceType: 'ml.g5.xlarge', initialInstanceCount: 1 }],
+    dataCaptureConfig: { initialSamplingPercentage: 100, destinationS3Uri: 's3://b/c/', captureOptions: [{ captureMode: 'Input' }] },
+  });
+  new sagemaker.CfnEndpointConfig(stack, 'UnencryptedConfig', {
+    productionVariants: [{ variantName: 'A', modelName: 'm', instanceType: 'ml.m5.large', initialInstanceCount: 2 }],
+  });
+  // A Studio domain with only the required properties and Docker on, and a profile without a role of its own.
+  new sagemaker.CfnDomain(stack, 'Domain', {
+    authMode: 'IAM',
+    domainName: 'd',
+    defaultUserSettings: { executionRole: 'arn:aws:iam::111122223333:role/studio' },
+    domainSettings: { dockerSettings: { enableDockerAccess: 'ENABLED' } },
+  });
+  new sagemaker.CfnUserProfile(stack, 'UserProfile', { domainId: 'd-1', userProfileName: 'alice' });
   return stack;
 }
 
@@ -49,6 +95,25 @@ describe('SageMakerSecurityChecks', () => {
     const report = new SageMakerSecurityChecks().validateScope(stackBreakingEveryRule());
     const byRule = Object.fromEntries(report.violations.map((v) => [v.ruleName, v]));
     expect(Object.fromEntries(report.violations.map((v) => [v.ruleName, v.violatingResources.map((r) => r.constructPath)]))).toEqual({
+      'SageMakerSecurity-DomainDockerAccessDisabled': ['Stack/Domain'],
+      'SageMakerSecurity-DomainHomeEfsRetained': ['Stack/Domain'],
+      'SageMakerSecurity-DomainIdleShutdown': ['Stack/Domain'],
+      'SageMakerSecurity-DomainKMSKey': ['Stack/Domain'],
+      'SageMakerSecurity-DomainSecurityGroups': ['Stack/Domain'],
+      'SageMakerSecurity-DomainSourceIdentity': ['Stack/Domain'],
+      'SageMakerSecurity-DomainVpcOnly': ['Stack/Domain'],
+      'SageMakerSecurity-UserProfileOwnRole': ['Stack/UserProfile'],
+      'SageMakerSecurity-EndpointConfigDataCaptureEncrypted': ['Stack/NvmeConfig'],
+      'SageMakerSecurity-EndpointConfigKMSKey': ['Stack/UnencryptedConfig'],
+      'SageMakerSecurity-EndpointConfigMultiInstance': ['Stack/NvmeConfig'],
+      'SageMakerSecurity-EndpointConfigNoKMSKeyOnNVMe': ['Stack/NvmeConfig'],
+      'SageMakerSecurity-ModelInVPC': ['Stack/Model'],
+      'SageMakerSecurity-ModelNetworkIsolation': ['Stack/Model'],
+      'SageMakerSecurity-JobDefinitionInterContainerEncryption': ['Stack/TrainingStateMachine'],
+      'SageMakerSecurity-JobDefinitionKmsKeys': ['Stack/TrainingStateMachine'],
+      'SageMakerSecurity-JobDefinitionMaxRuntime': ['Stack/TrainingStateMachine'],
+      'SageMakerSecurity-JobDefinitionNetworkIsolation': ['Stack/TrainingStateMachine'],
+      'SageMakerSecurity-JobDefinitionVpc': ['Stack/TrainingStateMachine'],
       'SageMakerSecurity-KMSKeyRetained': ['Stack/Key'],
       'SageMakerSecurity-LogGroupRetained': ['Stack/Logs'],
       'SageMakerSecurity-NotebookCurrentPlatform': ['Stack/Notebook'],
@@ -63,7 +128,7 @@ describe('SageMakerSecurityChecks', () => {
       'SageMakerSecurity-VPCS3GatewayEndpointPolicy': ['Stack/S3Endpoint'],
     });
     for (const id of ALL_RULE_IDS) {
-      expect(byRule[id].severity).toBe(id === 'SageMakerSecurity-VPCNoInternetPath' ? 'warning' : 'error');
+      expect(byRule[id].severity).toBe(['SageMakerSecurity-VPCNoInternetPath', 'SageMakerSecurity-EndpointConfigMultiInstance', 'SageMakerSecurity-UserProfileOwnRole'].includes(id) ? 'warning' : 'error');
       expect(byRule[id].description.length).toBeGreaterThan(20);
     }
   });

@@ -1,0 +1,729 @@
+import { Annotations, ArnFormat, Duration, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EndpointImage, ModelData } from './model-source';
+import { SageMakerEndpointService } from '../environment/endpoint-service';
+import { allowLogGroupsToUseKey } from '../environment/key-policy';
+import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { SageMakerWorkloadRole } from '../environment/workload-role';
+import { acknowledge } from '../private/acknowledge';
+import { validationError } from '../private/errors';
+import { hasLocalNvmeStorage, instanceFamily, isNitroInstanceType } from '../private/instance-types';
+import * as perms from '../private/perms';
+import { acknowledgeScopedWildcards } from '../private/wildcards';
+
+/** The one production variant of a SecureEndpoint. */
+const VARIANT_NAME = 'AllTraffic';
+
+/** Tag key that marks an endpoint's resources (value: the endpoint name). */
+const ENDPOINT_OWNER_TAG = 'secure-sagemaker:endpoint';
+
+/**
+ * The model an endpoint serves.
+ */
+export interface EndpointModel {
+  /** The inference container image. */
+  readonly image: EndpointImage;
+
+  /** The model artifact. */
+  readonly modelData: ModelData;
+
+  /**
+   * Environment variables of the container. Do not put secrets here: they are visible in the
+   * model description.
+   *
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+}
+
+/**
+ * Data capture of an endpoint (inputs and outputs, for model monitoring).
+ */
+export interface EndpointDataCaptureOptions {
+  /**
+   * Capture inference data. Disabling it is warned about: model monitoring and incident
+   * investigation then have no record of what the model saw and answered.
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+
+  /**
+   * Percentage of requests captured, a whole number from 1 to 100.
+   *
+   * @default 100
+   */
+  readonly samplingPercentage?: number;
+}
+
+/**
+ * Target-tracking autoscaling of an endpoint on invocations per instance. The minimum is the
+ * initial instance count.
+ */
+export interface EndpointAutoScalingOptions {
+  /**
+   * Maximum number of instances (at least the initial instance count).
+   *
+   * @default - twice the initial instance count
+   */
+  readonly maxCapacity?: number;
+
+  /**
+   * Invocations per instance per minute that autoscaling keeps the variant at. Load-test the model
+   * to choose it.
+   *
+   * @default 1000
+   */
+  readonly targetInvocationsPerInstance?: number;
+}
+
+/**
+ * Thresholds of the endpoint's CloudWatch alarms.
+ */
+export interface EndpointAlarmOptions {
+  /**
+   * Alarm when the endpoint returns at least this many 5XX errors within 5 minutes.
+   *
+   * @default 1
+   */
+  readonly serverErrors?: number;
+
+  /**
+   * Alarm when the average model latency stays above this for 15 minutes (3 periods of 5).
+   *
+   * @default Duration.seconds(1)
+   */
+  readonly modelLatency?: Duration;
+
+  /**
+   * Alarm when the average memory or disk utilization of the instances stays above this
+   * percentage for 15 minutes.
+   *
+   * @default 90
+   */
+  readonly utilizationPercent?: number;
+}
+
+/**
+ * Options of `grantInvoke`.
+ */
+export interface InvokeOptions {
+  /**
+   * Allow the call only through these interface VPC endpoints (`aws:SourceVpce`), typically the
+   * environment's sagemaker.runtime endpoint (`endpoint.runtimeVpcEndpoint`).
+   *
+   * @default - no VPC endpoint condition
+   */
+  readonly vpcEndpoints?: ec2.IInterfaceVpcEndpoint[];
+
+  /**
+   * Also grant `InvokeEndpointWithResponseStream`, for containers that stream responses.
+   *
+   * @default false
+   */
+  readonly responseStreaming?: boolean;
+}
+
+/**
+ * Properties of a `SecureEndpoint`.
+ */
+export interface SecureEndpointProps {
+  /**
+   * The environment (network, key, buckets) of the endpoint.
+   *
+   * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
+   */
+  readonly environment?: SageMakerEnvironment;
+
+  /**
+   * Name of the endpoint (1-63 letters, digits and hyphens). Grants, alarms and its log group
+   * name it, so it is fixed at synth time.
+   *
+   * @default - derived from the construct path
+   */
+  readonly endpointName?: string;
+
+  /** The model: container image and model artifact. */
+  readonly model: EndpointModel;
+
+  /**
+   * ML instance type; only types on the AWS Nitro System are accepted. Types with local NVMe
+   * storage (`ml.g5`, `ml.m5d`, ...) get no KMS key: their instance storage is hardware-encrypted
+   * and CreateEndpointConfig rejects a key for them.
+   *
+   * @default 'ml.m5.large'
+   */
+  readonly instanceType?: string;
+
+  /**
+   * Number of instances the endpoint starts with (and the autoscaling minimum). 1 is accepted
+   * only with `allowSingleInstance`.
+   *
+   * @default 2
+   */
+  readonly initialInstanceCount?: number;
+
+  /**
+   * Allow an endpoint with a single instance, which has no redundancy across Availability Zones
+   * (warned about).
+   *
+   * @default false
+   */
+  readonly allowSingleInstance?: boolean;
+
+  /**
+   * The key that encrypts the ML storage volumes. Not allowed with instance types with local NVMe
+   * storage.
+   *
+   * @default - the environment's key, or no key for instance types with local NVMe storage
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Data capture to `datacapture/<endpoint name>/` in the environment's artifacts bucket,
+   * encrypted with the bucket's key.
+   *
+   * @default - inputs and outputs of every request are captured
+   */
+  readonly dataCapture?: EndpointDataCaptureOptions;
+
+  /**
+   * Autoscaling on invocations per instance.
+   *
+   * @default - from the initial instance count up to twice as many, at 1000 invocations per instance per minute
+   */
+  readonly autoScaling?: EndpointAutoScalingOptions;
+
+  /**
+   * Alarm thresholds.
+   *
+   * @default - see `EndpointAlarmOptions`
+   */
+  readonly alarms?: EndpointAlarmOptions;
+
+  /**
+   * The topic the alarms notify.
+   *
+   * @default - a new topic encrypted with the environment's key, TLS-only
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * A private, encrypted, observable real-time SageMaker endpoint that only named callers can invoke.
+ *
+ * - the model runs with network isolation, in the environment's subnets, with its own security
+ *   group (no ingress; HTTPS egress to the VPC endpoints and S3 only)
+ * - a model role that can read exactly the model artifact, pull from exactly the image's
+ *   repository, write its own logs and captured data, and manage network interfaces only in the
+ *   environment VPC
+ * - ML storage encrypted with the environment key (omitted, with a note, on NVMe instance types)
+ * - 2 instances by default, autoscaling on invocations per instance
+ * - data capture of inputs and outputs to the artifacts bucket, encrypted
+ * - a pre-created, encrypted, retained log group `/aws/sagemaker/Endpoints/<name>`
+ * - alarms on 5XX errors, model latency and memory/disk utilization, to an encrypted topic
+ * - callers are granted with `grantInvoke`; the sagemaker.runtime VPC endpoint admits invocations
+ *   of the environment's endpoints only, by principals of this account
+ */
+export class SecureEndpoint extends Construct {
+  /** Tag key that marks the endpoint's resources (value: the endpoint name). */
+  public static readonly OWNER_TAG = ENDPOINT_OWNER_TAG;
+
+  /** Name of the endpoint. */
+  public readonly endpointName: string;
+
+  /** ARN of the endpoint. */
+  public readonly endpointArn: string;
+
+  /** Name of the production variant. */
+  public readonly variantName: string = VARIANT_NAME;
+
+  /** The endpoint. */
+  public readonly endpoint: sagemaker.CfnEndpoint;
+
+  /** The endpoint configuration. */
+  public readonly endpointConfig: sagemaker.CfnEndpointConfig;
+
+  /** The model. */
+  public readonly model: sagemaker.CfnModel;
+
+  /** The model's execution role. */
+  public readonly role: SageMakerWorkloadRole;
+
+  /** The security group of the model's network interfaces. */
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  /** The endpoint's log group, `/aws/sagemaker/Endpoints/<name>`. */
+  public readonly logGroup: logs.LogGroup;
+
+  /** The topic the alarms notify. */
+  public readonly alarmTopic: sns.ITopic;
+
+  /** The alarms: 5XX errors, model latency, memory and disk utilization. */
+  public readonly alarms: cloudwatch.Alarm[];
+
+  /** The environment's sagemaker.runtime interface endpoint, through which callers in the VPC invoke. */
+  public readonly runtimeVpcEndpoint: ec2.InterfaceVpcEndpoint;
+
+  /** Key prefix of the captured data in the artifacts bucket, when data capture is on. */
+  public readonly dataCapturePrefix?: string;
+
+  /** The environment. */
+  public readonly environment: SageMakerEnvironment;
+
+  constructor(scope: Construct, id: string, props: SecureEndpointProps) {
+    super(scope, id);
+    const env = props.environment ?? SageMakerEnvironment.of(this);
+    this.environment = env;
+    const stack = Stack.of(this);
+
+    this.endpointName = props.endpointName ?? defaultName(this);
+    const instanceType = props.instanceType ?? 'ml.m5.large';
+    const initialCount = props.initialInstanceCount ?? 2;
+    const nvme = !Token.isUnresolved(instanceType) && hasLocalNvmeStorage(instanceType);
+    const captureEnabled = props.dataCapture?.enabled ?? true;
+    const sampling = props.dataCapture?.samplingPercentage ?? 100;
+    const maxCapacity = props.autoScaling?.maxCapacity ?? initialCount * 2;
+    const targetInvocations = props.autoScaling?.targetInvocationsPerInstance ?? 1000;
+    this.validate(props, instanceType, initialCount, nvme, sampling, maxCapacity, targetInvocations);
+
+    this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: this.endpointName.toLowerCase() });
+    const image = props.model.image;
+    const modelData = props.model.modelData;
+
+    // Network: the model's interfaces get a group of their own, with no ingress.
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: env.network.vpc,
+      description: `Endpoint ${this.endpointName}: no ingress; HTTPS to VPC endpoints and S3 only`,
+      allowAllOutbound: false,
+    });
+    const services = [SageMakerEndpointService.SAGEMAKER_RUNTIME, SageMakerEndpointService.LOGS];
+    if (image.repository) {
+      services.push(SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR);
+    }
+    env.network.requireEndpoints(this.securityGroup, services);
+    this.runtimeVpcEndpoint = env.network.endpointFor(SageMakerEndpointService.SAGEMAKER_RUNTIME)!;
+    admitInvocationsThrough(this.runtimeVpcEndpoint, this.endpointArn);
+
+    // The log group SageMaker writes to, created ahead so that it is encrypted, retained and kept.
+    const logGroupName = `/aws/sagemaker/Endpoints/${this.endpointName}`;
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      logGroupName,
+      encryptionKey: env.key,
+      retention: env.logRetention,
+      removalPolicy: env.removalPolicy,
+    });
+    allowLogGroupsToUseKey(this, env.key, [logGroupName]);
+
+    // The model role.
+    this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of the model of endpoint ${this.endpointName}` });
+    this.grantModelArtifact(modelData);
+    if (image.repository) {
+      image.repository.grantPull(this.role);
+    }
+    this.grantLogsAndMetrics(logGroupName);
+    this.grantNetworkInterfaces(image.repository !== undefined);
+    if (captureEnabled) {
+      this.dataCapturePrefix = `datacapture/${this.endpointName}/`;
+      env.artifactsBucket.grantWrite(this.role, this.dataCapturePrefix);
+    }
+
+    const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
+    this.model = new sagemaker.CfnModel(this, 'Model', {
+      executionRoleArn: this.role.roleArn,
+      enableNetworkIsolation: true,
+      vpcConfig: { subnets: subnetIds, securityGroupIds: [this.securityGroup.securityGroupId] },
+      primaryContainer: {
+        image: image.imageUri,
+        modelDataUrl: `s3://${modelData.bucket.bucketName}/${modelData.key}`,
+        environment: props.model.environment,
+      },
+    });
+    // CreateModel checks that SageMaker can assume the role.
+    this.model.node.addDependency(this.role);
+
+    const storageKey = nvme ? undefined : (props.encryptionKey ?? env.key);
+    this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
+      kmsKeyId: storageKey?.keyArn,
+      productionVariants: [{
+        variantName: VARIANT_NAME,
+        modelName: this.model.attrModelName,
+        instanceType,
+        initialInstanceCount: initialCount,
+        initialVariantWeight: 1,
+      }],
+      dataCaptureConfig: captureEnabled ? {
+        enableCapture: true,
+        initialSamplingPercentage: sampling,
+        destinationS3Uri: env.artifactsBucket.s3UrlForPrefix(this.dataCapturePrefix!),
+        // The bucket policy only admits uploads under the bucket's own key.
+        kmsKeyId: env.artifactsBucket.encryptionKey.keyArn,
+        captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+      } : undefined,
+    });
+    if (nvme) {
+      Annotations.of(this).addInfo(
+        `instance type ${instanceType} has local NVMe storage, which is hardware-encrypted; CreateEndpointConfig rejects a KMS key for it, so the endpoint config has none.`,
+      );
+      acknowledge(this.endpointConfig,
+        `Instance type ${instanceType} has only local NVMe instance storage, which AWS encrypts in hardware (XTS-AES-256); CreateEndpointConfig rejects KmsKeyId for such types, so setting a key would fail the deployment.`,
+        'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured',
+        'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
+        'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured',
+      );
+    }
+
+    this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
+      endpointName: this.endpointName,
+      endpointConfigName: this.endpointConfig.attrEndpointConfigName,
+    });
+    // The policies and the log group must exist before the instances start.
+    this.endpoint.node.addDependency(this.role, this.logGroup);
+    Tags.of(this).add(ENDPOINT_OWNER_TAG, this.endpointName);
+
+    this.addAutoScaling(initialCount, maxCapacity, targetInvocations);
+    this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
+    this.alarms = this.addAlarms(props.alarms ?? {});
+
+    if (initialCount === 1) {
+      Annotations.of(this).addWarningV2(
+        'cdk-secure-sagemaker:EndpointSingleInstance',
+        'allowSingleInstance is set and initialInstanceCount is 1: the endpoint has no redundancy; an instance or Availability Zone failure makes it unavailable until SageMaker replaces the instance.',
+      );
+      acknowledge(this.endpointConfig,
+        'A single instance was allowed explicitly with the `allowSingleInstance` prop of SecureEndpoint, which warns at synth time; availability, not confidentiality or integrity, is reduced.',
+        'SageMakerSecurity-EndpointConfigMultiInstance');
+    }
+    if (!captureEnabled) {
+      Annotations.of(this).addWarningV2(
+        'cdk-secure-sagemaker:EndpointNoDataCapture',
+        'dataCapture.enabled is false: there is no record of the requests and responses of this endpoint for model monitoring or incident investigation.',
+      );
+    }
+  }
+
+  /**
+   * Lets `grantee` invoke this endpoint, and no other: `sagemaker:InvokeEndpoint` (and
+   * `InvokeEndpointWithResponseStream` with `responseStreaming`) on this endpoint's ARN,
+   * optionally only through given VPC endpoints.
+   *
+   * Callers inside the VPC also need a network path to the sagemaker.runtime endpoint: see
+   * `allowInvokeFrom`.
+   *
+   * @param grantee who may invoke
+   * @param options conditions and variants
+   */
+  public grantInvoke(grantee: iam.IGrantable, options: InvokeOptions = {}): iam.Grant {
+    const actions = [...perms.SAGEMAKER_INVOKE_ENDPOINT, ...(options.responseStreaming ? perms.SAGEMAKER_INVOKE_ENDPOINT_STREAM : [])];
+    const endpoints = options.vpcEndpoints ?? [];
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions,
+      resourceArns: [this.endpointArn],
+      conditions: endpoints.length > 0 ? { StringEquals: { 'aws:SourceVpce': endpoints.map((e) => e.vpcEndpointId) } } : undefined,
+    });
+  }
+
+  /**
+   * Lets workloads in `consumer`'s security groups reach the environment's sagemaker.runtime
+   * endpoint on HTTPS (IAM permission still comes from `grantInvoke`).
+   *
+   * @param consumer the calling workload
+   */
+  public allowInvokeFrom(consumer: ec2.IConnectable): void {
+    this.environment.network.requireEndpoints(consumer, [SageMakerEndpointService.SAGEMAKER_RUNTIME]);
+  }
+
+  /** A metric of this endpoint's variant in the AWS/SageMaker namespace. */
+  private metric(metricName: string, statistic: string, namespace = 'AWS/SageMaker'): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace,
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: VARIANT_NAME },
+      statistic,
+      period: Duration.minutes(5),
+    });
+  }
+
+  private validate(props: SecureEndpointProps, instanceType: string, initialCount: number, nvme: boolean,
+    sampling: number, maxCapacity: number, targetInvocations: number): void {
+    const name = this.endpointName;
+    if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
+      throw validationError(this, 'InvalidEndpointName',
+        `\`endpointName\` '${name}' must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit. Use a name such as 'churn-model-prod'.`);
+    }
+    if (!props.model || !props.model.image) {
+      throw validationError(this, 'MissingModelImage', '`model.image` is required: pass `EndpointImage.fromEcrRepository(repository, tag)` or `EndpointImage.fromDlc(uri)`.');
+    }
+    if (!props.model.modelData) {
+      throw validationError(this, 'MissingModelData',
+        '`model.modelData` is required: pass `ModelData.fromBucket(bucket, key)` or `ModelData.fromTrainingOutput(bucket, prefix, jobName)` naming the model.tar.gz to serve.');
+    }
+    const key = props.model.modelData.key;
+    if (!Token.isUnresolved(key) && (key.length === 0 || key.endsWith('/') || key.startsWith('/') || /[*?]/.test(key))) {
+      throw validationError(this, 'InvalidModelDataKey',
+        `\`model.modelData\` key '${key}' must name one object (the compressed model artifact), such as 'models/churn/v3/model.tar.gz': no wildcards, no leading '/', not a prefix.`);
+    }
+    const image = props.model.image;
+    if (image.tagOrDigest !== undefined && !Token.isUnresolved(image.tagOrDigest)
+      && !/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[a-f0-9]{64})$/.test(image.tagOrDigest)) {
+      throw validationError(this, 'InvalidImageTag',
+        `image tag '${image.tagOrDigest}' of \`EndpointImage.fromEcrRepository\` is neither an ECR tag nor a 'sha256:<64 hex>' digest.`);
+    }
+    if (!image.repository && !Token.isUnresolved(image.imageUri)
+      && !/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._\/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(image.imageUri)) {
+      throw validationError(this, 'InvalidImageUri',
+        `\`EndpointImage.fromDlc\` URI '${image.imageUri}' is not an ECR image URI with a tag or digest, such as '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker'.`);
+    }
+    if (!Token.isUnresolved(instanceType) && (!instanceFamily(instanceType) || !isNitroInstanceType(instanceType))) {
+      throw validationError(this, 'NonNitroInstanceType',
+        `\`instanceType\` '${instanceType}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not). Use a current type such as 'ml.m5.large', 'ml.c6i.xlarge' or 'ml.g5.xlarge'.`);
+    }
+    if (nvme && props.encryptionKey) {
+      throw validationError(this, 'KmsKeyOnNvmeInstanceType',
+        `\`encryptionKey\` is set but \`instanceType\` '${instanceType}' has local NVMe storage: CreateEndpointConfig rejects a KMS key for such types (their storage is hardware-encrypted), so the deployment would fail. Drop \`encryptionKey\`, or use a type without local storage such as 'ml.m5.large'.`);
+    }
+    if (!Token.isUnresolved(initialCount)) {
+      if (!Number.isInteger(initialCount) || initialCount < 1) {
+        throw validationError(this, 'InvalidInstanceCount',
+          `\`initialInstanceCount\` is ${initialCount}: use a whole number of at least 2 (or 1 with \`allowSingleInstance\`).`);
+      }
+      if (initialCount === 1 && !props.allowSingleInstance) {
+        throw validationError(this, 'SingleInstance',
+          '`initialInstanceCount` is 1: a single instance has no redundancy across Availability Zones. Use 2 or more, or set `allowSingleInstance: true` to accept the risk.');
+      }
+    }
+    if (!Token.isUnresolved(sampling) && (!Number.isInteger(sampling) || sampling < 1 || sampling > 100)) {
+      throw validationError(this, 'InvalidSamplingPercentage',
+        `\`dataCapture.samplingPercentage\` is ${sampling}: use a whole number from 1 to 100, or set \`dataCapture.enabled: false\`.`);
+    }
+    if (!Token.isUnresolved(maxCapacity) && (!Number.isInteger(maxCapacity) || maxCapacity < initialCount)) {
+      throw validationError(this, 'InvalidMaxCapacity',
+        `\`autoScaling.maxCapacity\` is ${maxCapacity}: use a whole number no smaller than \`initialInstanceCount\` (${initialCount}), which is the autoscaling minimum.`);
+    }
+    if (!Token.isUnresolved(targetInvocations) && (!Number.isFinite(targetInvocations) || targetInvocations <= 0)) {
+      throw validationError(this, 'InvalidScalingTarget',
+        `\`autoScaling.targetInvocationsPerInstance\` is ${targetInvocations}: use a positive number of invocations per instance per minute.`);
+    }
+    const alarms = props.alarms ?? {};
+    const errors = alarms.serverErrors;
+    if (errors !== undefined && !Token.isUnresolved(errors) && (!Number.isInteger(errors) || errors < 1)) {
+      throw validationError(this, 'InvalidAlarmThreshold', `\`alarms.serverErrors\` is ${errors}: use a whole number of at least 1.`);
+    }
+    const pct = alarms.utilizationPercent;
+    if (pct !== undefined && !Token.isUnresolved(pct) && (!(pct > 0) || pct > 100)) {
+      throw validationError(this, 'InvalidAlarmThreshold', `\`alarms.utilizationPercent\` is ${pct}: use a percentage above 0 and at most 100.`);
+    }
+    if (alarms.modelLatency && !alarms.modelLatency.isUnresolved() && alarms.modelLatency.toMilliseconds({ integral: false }) <= 0) {
+      throw validationError(this, 'InvalidAlarmThreshold', '`alarms.modelLatency` must be longer than 0.');
+    }
+  }
+
+  /** Exactly the model artifact: one object, decrypted only through S3 for that bucket. */
+  private grantModelArtifact(modelData: ModelData): void {
+    const bucket = modelData.bucket;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadTheModelArtifactOnly',
+      actions: perms.S3_MODEL_ARTIFACT_READ,
+      resources: [bucket.bucket.arnForObjects(modelData.key)],
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DecryptTheModelArtifactThroughS3',
+      actions: perms.KMS_DECRYPT,
+      resources: [bucket.encryptionKey.keyArn],
+      conditions: {
+        StringEquals: {
+          'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com`,
+          'kms:EncryptionContext:aws:s3:arn': bucket.bucketArn,
+        },
+      },
+    }));
+  }
+
+  /** Container logs in the pre-created group, and instance metrics in SageMaker's namespace. */
+  private grantLogsAndMetrics(logGroupName: string): void {
+    const stack = Stack.of(this);
+    const groupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const streamArn = `${groupArn}:log-stream:*`;
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [groupArn] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: perms.LOGS_WRITE_STREAMS, resources: [streamArn] }));
+    acknowledgeScopedWildcards(this.role, [streamArn],
+      `Log streams of this endpoint only: SageMaker names them '<variant>/<instance id>' in ${logGroupName}; the role may create streams and put events there, not read or delete.`);
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'EndpointInstanceMetricsOnly',
+      actions: perms.CLOUDWATCH_PUT_METRIC_DATA,
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
+    }));
+  }
+
+  /** Network interfaces of the model: only in the environment VPC, subnets and the endpoint's group. */
+  private grantNetworkInterfaces(ecrImage: boolean): void {
+    const stack = Stack.of(this);
+    const env = this.environment;
+    const subnetArns = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnets.map((s) =>
+      stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
+    const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: env.network.vpc.vpcId });
+    const sgArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.securityGroup.securityGroupId });
+    const eniArn = stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ModelNetworkInterfacesUseEnvironmentSubnetsAndEndpointGroup',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [...subnetArns, sgArn],
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ModelNetworkInterfacesInEnvironmentVpc',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+      resources: [eniArn],
+      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DescribeNetworkForVpcModel',
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+      resources: ['*'],
+    }));
+    acknowledgeScopedWildcards(this.role, [eniArn],
+      'Network interfaces that SageMaker creates for a VPC model get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the endpoint security group.');
+    const reasons = [
+      'ec2:Describe* calls for VPC models support no resource-level permissions (read-only)',
+      'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/Endpoints namespace',
+    ];
+    if (ecrImage) {
+      reasons.push('ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the model image repository');
+    }
+    acknowledge(this.role, `${reasons.join('; ')}.`, 'AwsSolutions-IAM5[Resource::*]');
+  }
+
+  private addAutoScaling(minCapacity: number, maxCapacity: number, targetInvocations: number): void {
+    // Without RoleARN, Application Auto Scaling uses its service-linked role for SageMaker.
+    const target = new appscaling.CfnScalableTarget(this, 'ScalableTarget', {
+      serviceNamespace: 'sagemaker',
+      resourceId: `endpoint/${this.endpointName}/variant/${VARIANT_NAME}`,
+      scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+      minCapacity,
+      maxCapacity,
+    });
+    target.node.addDependency(this.endpoint);
+    new appscaling.CfnScalingPolicy(this, 'ScalingPolicy', {
+      policyName: `${this.endpointName}-invocations-per-instance`,
+      policyType: 'TargetTrackingScaling',
+      scalingTargetId: target.ref,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: targetInvocations,
+        predefinedMetricSpecification: { predefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
+        scaleInCooldown: 300,
+        scaleOutCooldown: 60,
+      },
+    });
+  }
+
+  private createAlarmTopic(): sns.Topic {
+    const key = this.environment.key;
+    const topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Alarms of SageMaker endpoint ${this.endpointName}`,
+      masterKey: key,
+      enforceSSL: true,
+    });
+    allowCloudWatchToPublishWith(this, key);
+    return topic;
+  }
+
+  private addAlarms(options: EndpointAlarmOptions): cloudwatch.Alarm[] {
+    const latency = options.modelLatency ?? Duration.seconds(1);
+    const pct = options.utilizationPercent ?? 90;
+    const alarms = [
+      new cloudwatch.Alarm(this, 'ServerErrorsAlarm', {
+        alarmDescription: `Endpoint ${this.endpointName} returned 5XX errors (Invocation5XXErrors).`,
+        metric: this.metric('Invocation5XXErrors', 'Sum'),
+        threshold: options.serverErrors ?? 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      new cloudwatch.Alarm(this, 'ModelLatencyAlarm', {
+        alarmDescription: `Average model latency of endpoint ${this.endpointName} is above ${latency.toHumanString()}.`,
+        metric: this.metric('ModelLatency', 'Average'),
+        // ModelLatency is reported in microseconds.
+        threshold: latency.toMilliseconds({ integral: false }) * 1000,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+      ...['MemoryUtilization', 'DiskUtilization'].map((m) => new cloudwatch.Alarm(this, `${m}Alarm`, {
+        alarmDescription: `Average ${m} of the instances of endpoint ${this.endpointName} is above ${pct}%.`,
+        metric: this.metric(m, 'Average', '/aws/sagemaker/Endpoints'),
+        threshold: pct,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      })),
+    ];
+    const action = new cwActions.SnsAction(this.alarmTopic);
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+    }
+    return alarms;
+  }
+}
+
+/** Per sagemaker.runtime VPC endpoint: the one statement that lists the environment's endpoints. */
+const RUNTIME_POLICY_STATEMENTS = new WeakMap<ec2.InterfaceVpcEndpoint, iam.PolicyStatement>();
+
+/**
+ * Lets the sagemaker.runtime interface endpoint carry invocations of `endpointArn` by principals of
+ * this account. The first endpoint adds the policy (which then denies everything else through the
+ * VPC endpoint); later ones add their ARN to the same statement.
+ */
+function admitInvocationsThrough(vpcEndpoint: ec2.InterfaceVpcEndpoint, endpointArn: string): void {
+  let statement = RUNTIME_POLICY_STATEMENTS.get(vpcEndpoint);
+  if (!statement) {
+    statement = new iam.PolicyStatement({
+      sid: 'InvokeEnvironmentEndpointsOnly',
+      principals: [new iam.AnyPrincipal()],
+      actions: perms.SAGEMAKER_RUNTIME_ENDPOINT_POLICY_ACTIONS,
+      conditions: { StringEquals: { 'aws:PrincipalAccount': Stack.of(vpcEndpoint).account } },
+    });
+    vpcEndpoint.addToPolicy(statement);
+    RUNTIME_POLICY_STATEMENTS.set(vpcEndpoint, statement);
+  }
+  statement.addResources(endpointArn);
+}
+
+/** Keys whose policy already lets CloudWatch alarms publish to topics encrypted with them. */
+const KEYS_OPEN_TO_ALARMS = new WeakSet<kms.IKey>();
+
+/** Lets CloudWatch alarms publish (through SNS) to topics encrypted with `key`. */
+function allowCloudWatchToPublishWith(scope: Construct, key: kms.IKey): void {
+  if (KEYS_OPEN_TO_ALARMS.has(key)) {
+    return;
+  }
+  KEYS_OPEN_TO_ALARMS.add(key);
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowCloudWatchAlarmsToEncryptedTopics',
+    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+    actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
+    resources: ['*'],
+    conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(scope).region}.amazonaws.com` } },
+  }));
+}
+
+/**
+ * An endpoint name derived from the construct path: lowercase letters, digits and hyphens, at
+ * most 63 (SageMaker writes names in lowercase in ARNs, so lowercase keeps names and ARNs equal).
+ */
+function defaultName(scope: Construct): string {
+  return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
+    .toLowerCase()
+    .replace(/[^a-zA-Z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}

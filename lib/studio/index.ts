@@ -1,0 +1,2 @@
+export * from './secure-studio-domain';
+export * from './secure-user-profile';

@@ -1,0 +1,630 @@
+import { Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
+import { Construct, IConstruct } from 'constructs';
+import { STUDIO_LIFECYCLE_CONTENT_LIMIT, STUDIO_USER_PLACEHOLDER, studioLifecycleScript } from './lifecycle';
+import { SecureUserProfile, UserProfileOptions } from './secure-user-profile';
+import { allowSourceIdentity } from './source-identity';
+import { SageMakerEndpointService } from '../environment/endpoint-service';
+import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { SageMakerWorkloadRole } from '../environment/workload-role';
+import { estimatedBase64Length } from '../notebook/lifecycle';
+import { PresignedUrlOptions } from '../notebook/secure-notebook';
+import { acknowledge } from '../private/acknowledge';
+import { validationError } from '../private/errors';
+import { instanceFamily, isNitroInstanceType } from '../private/instance-types';
+import { MANAGED_POLICY_SIZE_LIMIT, policySize } from '../private/policy-size';
+import { sdkDefaults } from '../private/sdk-defaults';
+
+/** The tag that names the Studio user behind a role: the shared policy scopes S3 prefixes with it. */
+const STUDIO_USER_TAG = 'secure-sagemaker-studio-user';
+
+/** The tag that marks the domain's resources and the jobs its users launch. */
+const STUDIO_DOMAIN_TAG = 'secure-sagemaker:studio-domain';
+
+/** API range of `IdleSettings.IdleTimeoutInMinutes`. */
+const MIN_IDLE_MINUTES = 60;
+const MAX_IDLE_MINUTES = 525600;
+
+/** The user profile name pattern of the SageMaker API. */
+const PROFILE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+
+/** The IAM policy variable SageMaker fills with the calling user profile's name. */
+const USER_PROFILE_NAME_VARIABLE = '${sagemaker:UserProfileName}';
+
+/** Instance types Studio users may start apps on by default (CPU only; GPU work belongs in jobs). */
+const DEFAULT_ALLOWED_INSTANCE_TYPES = [
+  'ml.t3.medium', 'ml.t3.large', 'ml.t3.xlarge',
+  'ml.m5.large', 'ml.m5.xlarge', 'ml.m5.2xlarge',
+  'ml.c5.large', 'ml.c5.xlarge',
+];
+
+/**
+ * How users sign in to Studio.
+ */
+export enum StudioAuthMode {
+  /** IAM: users open Studio through a presigned URL (`grantPresignedDomainUrl`). */
+  IAM = 'IAM',
+  /** IAM Identity Center (SSO): every user profile names its Identity Center user. */
+  SSO = 'SSO',
+}
+
+/**
+ * Properties of a `SecureStudioDomain`.
+ */
+export interface SecureStudioDomainProps {
+  /**
+   * The environment (network, key, buckets) of the domain.
+   *
+   * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
+   */
+  readonly environment?: SageMakerEnvironment;
+
+  /**
+   * Name of the domain (1-63 letters, digits and hyphens).
+   *
+   * @default - derived from the construct path
+   */
+  readonly domainName?: string;
+
+  /**
+   * How users sign in.
+   *
+   * @default StudioAuthMode.IAM
+   */
+  readonly authMode?: StudioAuthMode;
+
+  /**
+   * Shut JupyterLab apps down after this long without activity (whole minutes, 60 to 525600).
+   * Users may choose a shorter timeout, never a longer one. `Duration.minutes(0)` turns idle
+   * shutdown off (warned about).
+   *
+   * @default Duration.minutes(60)
+   */
+  readonly idleTimeout?: Duration;
+
+  /**
+   * ML instance types users may start apps on (`StringLike` patterns such as `ml.t3.*` are
+   * accepted; Nitro families only). `system`, the type of Studio's own default apps, is always
+   * allowed. Enforced by an explicit Deny in the shared user policy.
+   *
+   * @default - ml.t3.medium/large/xlarge, ml.m5.large/xlarge/2xlarge, ml.c5.large/xlarge
+   */
+  readonly allowedInstanceTypes?: string[];
+
+  /**
+   * Instance type of a new JupyterLab space; must be one of `allowedInstanceTypes`.
+   *
+   * @default 'ml.t3.medium'
+   */
+  readonly defaultInstanceType?: string;
+
+  /**
+   * Tag keys that every `CreateApp` request must carry (an explicit Deny per key when it is
+   * missing). The Studio UI does not send tags when it starts apps (domain and profile tags are
+   * added after authorization), so set this only when apps are started through the API or SDK
+   * with tags.
+   *
+   * @default - no tag is required
+   */
+  readonly requiredAppTagKeys?: string[];
+
+  /**
+   * Let users share notebooks with their output. Shared output is written to
+   * `studio/<domain>/shared-notebooks/` in the artifacts bucket, encrypted with the environment key.
+   *
+   * @default false
+   */
+  readonly enableNotebookOutputSharing?: boolean;
+
+  /**
+   * Let users run Docker in their apps (local mode, image builds). Containers can then run
+   * arbitrary images and reach the same networks as the app; warned about.
+   *
+   * @default false
+   */
+  readonly allowDockerAccess?: boolean;
+
+  /**
+   * What happens to the domain (and so its home EFS file system with every user's files) and its
+   * user profiles when they leave the stack. Anything but `RETAIN` is warned about.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Lines appended to the JupyterLab lifecycle script (runs as the user at each app start).
+   *
+   * @default - none
+   */
+  readonly extraLifecycleCommands?: string[];
+}
+
+/**
+ * A SageMaker Studio domain that only reaches AWS through the VPC, with one audited role per user.
+ *
+ * - `AppNetworkAccessType: VpcOnly` in the environment's subnets, with a domain security group that
+ *   admits only itself (app-to-app traffic) and sends NFS to the home EFS, HTTPS to the interface
+ *   endpoints and S3, nothing else
+ * - home EFS encrypted with the environment key; the domain (and so its EFS) and user profiles
+ *   retained when removed from the stack
+ * - IAM auth by default (IAM Identity Center as an option), and the user profile name set as the
+ *   source identity of every session (`ExecutionRoleIdentityConfig: USER_PROFILE_NAME`), so
+ *   CloudTrail names the user behind every call
+ * - JupyterLab as the default app with idle shutdown on, a lifecycle configuration that writes the
+ *   SageMaker Python SDK defaults, Docker access disabled and notebook output sharing off
+ * - `addUserProfile(name)`: every user gets an execution role of their own, built only from the
+ *   domain's shared customer-managed policies (`userPolicy`, `dataPolicy`: so a user costs two
+ *   CloudFormation resources, and over 200 users fit in a stack); `userPolicy` denies apps on
+ *   instance types that are not allowed
+ */
+export class SecureStudioDomain extends Construct {
+  /** Tag key on every user role whose value is the user profile name (the shared policy reads it). */
+  public static readonly USER_TAG = STUDIO_USER_TAG;
+
+  /** Tag key that marks the domain's resources and the jobs its users launch (value: the domain name). */
+  public static readonly DOMAIN_TAG = STUDIO_DOMAIN_TAG;
+
+  /** The domain. */
+  public readonly domain: sagemaker.CfnDomain;
+
+  /** Name of the domain. */
+  public readonly domainName: string;
+
+  /** ID of the domain (`d-...`). */
+  public readonly domainId: string;
+
+  /** ARN of the domain. */
+  public readonly domainArn: string;
+
+  /** How users sign in. */
+  public readonly authMode: StudioAuthMode;
+
+  /** The security group of the domain's apps. */
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  /** The security group that jobs launched from Studio use (the SDK defaults name it). */
+  public readonly jobSecurityGroup: ec2.SecurityGroup;
+
+  /**
+   * The customer-managed policy every user role carries: what a Studio user may do in this domain,
+   * scoped to the user's own profile, spaces, apps and S3 prefix through policy variables.
+   */
+  public readonly userPolicy: iam.ManagedPolicy;
+
+  /**
+   * The second customer-managed policy every user role carries: the user's own S3 prefix (and the
+   * sharing prefix when sharing is on) and the domain's Studio log streams.
+   */
+  public readonly dataPolicy: iam.ManagedPolicy;
+
+  /**
+   * The domain's default execution role. It has no permissions: a profile created outside this
+   * construct without a role of its own can do nothing.
+   */
+  public readonly defaultRole: SageMakerWorkloadRole;
+
+  /** The JupyterLab lifecycle configuration (SDK defaults). */
+  public readonly lifecycleConfig: sagemaker.CfnStudioLifecycleConfig;
+
+  /** The environment. */
+  public readonly environment: SageMakerEnvironment;
+
+  /** Key prefix, in the artifacts bucket, under which each user has `users/<name>/`. */
+  public readonly workspacePrefix: string;
+
+  /** The removal policy of the domain and its user profiles. */
+  public readonly removalPolicy: RemovalPolicy;
+
+  private readonly profiles = new Map<string, SecureUserProfile>();
+
+  constructor(scope: Construct, id: string, props: SecureStudioDomainProps = {}) {
+    super(scope, id);
+    const env = props.environment ?? SageMakerEnvironment.of(this);
+    this.environment = env;
+    const stack = Stack.of(this);
+
+    this.domainName = props.domainName ?? defaultName(this);
+    this.authMode = props.authMode ?? StudioAuthMode.IAM;
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const idleMinutes = props.idleTimeout ? props.idleTimeout.toMinutes({ integral: false }) : MIN_IDLE_MINUTES;
+    const allowedInstanceTypes = props.allowedInstanceTypes ?? DEFAULT_ALLOWED_INSTANCE_TYPES;
+    const defaultInstanceType = props.defaultInstanceType ?? 'ml.t3.medium';
+    this.validate(props, idleMinutes, allowedInstanceTypes, defaultInstanceType);
+    this.workspacePrefix = `studio/${this.domainName}/`;
+
+    // Network: apps talk to each other and to their home EFS, and to AWS through the endpoints.
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: env.network.vpc,
+      description: `Studio domain ${this.domainName}: traffic within the group, NFS to the home EFS, HTTPS to VPC endpoints and S3`,
+      allowAllOutbound: false,
+    });
+    this.securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Studio apps of the domain (kernel gateways, JupyterLab, RStudio sessions)');
+    this.securityGroup.addEgressRule(ec2.Peer.ipv4(env.network.vpc.vpcCidrBlock), ec2.Port.tcp(2049),
+      'NFS to the home EFS mount targets that SageMaker creates in the domain subnets');
+    acknowledge(this.securityGroup,
+      'The only ingress rule admits the domain security group itself: Studio apps of one domain talk to each other on ports chosen at run time; nothing outside the group can connect.',
+      'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+    this.jobSecurityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
+      vpc: env.network.vpc,
+      description: `Jobs launched from Studio domain ${this.domainName}: traffic within the group (distributed training) and HTTPS to S3`,
+      allowAllOutbound: false,
+    });
+    this.jobSecurityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
+    acknowledge(this.jobSecurityGroup,
+      'The only ingress rule admits the job security group itself: instances of one distributed training job exchange gradients and MPI/NCCL traffic on ports chosen at run time; nothing outside the group can connect.',
+      'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+    env.network.requireEndpoints(this.securityGroup, [
+      SageMakerEndpointService.SAGEMAKER_API,
+      SageMakerEndpointService.SAGEMAKER_RUNTIME,
+      SageMakerEndpointService.STUDIO,
+      SageMakerEndpointService.STS,
+      SageMakerEndpointService.LOGS,
+      SageMakerEndpointService.ECR_API,
+      SageMakerEndpointService.ECR_DKR,
+    ]);
+    env.network.allowS3Through(this.jobSecurityGroup);
+    if (env.network.availabilityZoneCount === 1) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioSingleAz',
+        'the domain subnets span a single Availability Zone: Studio and every user\'s apps are down when that zone fails. Select subnets in at least two zones.');
+    }
+
+    // The default role: no permissions, only for profiles that bring none.
+    this.defaultRole = new SageMakerWorkloadRole(this, 'DefaultRole', {
+      description: `Default execution role of Studio domain ${this.domainName}: no permissions; every user profile has a role of its own`,
+    });
+    allowSourceIdentity(this.defaultRole);
+
+    // The shared user policy.
+    this.userPolicy = new iam.ManagedPolicy(this, 'UserPolicy', {
+      description: `What a user of Studio domain ${this.domainName} may do: own profile, private spaces, apps and S3 prefix only`,
+    });
+    this.dataPolicy = new iam.ManagedPolicy(this, 'UserDataPolicy', {
+      description: `Data of a user of Studio domain ${this.domainName}: own S3 prefix, shared notebooks, the domain's app logs`,
+    });
+    this.userPolicy.node.addValidation({
+      validate: () => {
+        const size = policySize(this.userPolicy);
+        return size > MANAGED_POLICY_SIZE_LIMIT
+          ? [`the shared user policy is ${size} characters, over the IAM limit of ${MANAGED_POLICY_SIZE_LIMIT}. List fewer \`allowedInstanceTypes\` (patterns such as 'ml.m5.*' count once) or fewer \`requiredAppTagKeys\`.`]
+          : [];
+      },
+    });
+
+    // Lifecycle configuration: SDK defaults for every JupyterLab app.
+    const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
+    const defaults = sdkDefaults({
+      subnetIds,
+      securityGroupIds: [this.jobSecurityGroup.securityGroupId],
+      kmsKeyArn: env.key.keyArn,
+      defaultBucket: env.artifactsBucket.bucketName,
+      defaultPrefix: `${this.workspacePrefix}users/${STUDIO_USER_PLACEHOLDER}/sdk`,
+      tags: [{ Key: STUDIO_DOMAIN_TAG, Value: this.domainName }],
+    });
+    const script = studioLifecycleScript({
+      sdkDefaultsJson: JSON.stringify(defaults, undefined, 2),
+      extraCommands: props.extraLifecycleCommands,
+    });
+    const length = estimatedBase64Length(script);
+    if (length > STUDIO_LIFECYCLE_CONTENT_LIMIT) {
+      throw validationError(this, 'LifecycleScriptTooLong',
+        `the JupyterLab lifecycle script is about ${length} characters in base64, over the limit of ${STUDIO_LIFECYCLE_CONTENT_LIMIT}. Shorten \`extraLifecycleCommands\`, or move the commands into a script in the user's home and call it.`);
+    }
+    this.lifecycleConfig = new sagemaker.CfnStudioLifecycleConfig(this, 'LifecycleConfig', {
+      studioLifecycleConfigName: `${this.domainName}-sdk-defaults`.slice(0, 63),
+      studioLifecycleConfigAppType: 'JupyterLab',
+      studioLifecycleConfigContent: Fn.base64(script),
+    });
+
+    // Sharing: off, or to an encrypted prefix of the artifacts bucket.
+    const sharingPrefix = `${this.workspacePrefix}shared-notebooks/`;
+    const sharingSettings: sagemaker.CfnDomain.SharingSettingsProperty = props.enableNotebookOutputSharing
+      ? { notebookOutputOption: 'Allowed', s3OutputPath: env.artifactsBucket.s3UrlForPrefix(sharingPrefix), s3KmsKeyId: env.key.keyArn }
+      : { notebookOutputOption: 'Disabled' };
+
+    const idleSettings: sagemaker.CfnDomain.IdleSettingsProperty = idleMinutes > 0
+      ? { lifecycleManagement: 'ENABLED', idleTimeoutInMinutes: idleMinutes, minIdleTimeoutInMinutes: MIN_IDLE_MINUTES, maxIdleTimeoutInMinutes: idleMinutes }
+      : { lifecycleManagement: 'DISABLED' };
+
+    this.domain = new sagemaker.CfnDomain(this, 'Resource', {
+      domainName: this.domainName,
+      authMode: this.authMode,
+      appNetworkAccessType: 'VpcOnly',
+      vpcId: env.network.vpc.vpcId,
+      subnetIds,
+      kmsKeyId: env.key.keyArn,
+      defaultUserSettings: {
+        executionRole: this.defaultRole.roleArn,
+        securityGroups: [this.securityGroup.securityGroupId],
+        defaultLandingUri: 'studio::',
+        studioWebPortal: 'ENABLED',
+        jupyterLabAppSettings: {
+          appLifecycleManagement: { idleSettings },
+          lifecycleConfigArns: [this.lifecycleConfig.attrStudioLifecycleConfigArn],
+          defaultResourceSpec: {
+            instanceType: defaultInstanceType,
+            lifecycleConfigArn: this.lifecycleConfig.attrStudioLifecycleConfigArn,
+          },
+        },
+        sharingSettings,
+      },
+      domainSettings: {
+        securityGroupIds: [this.securityGroup.securityGroupId],
+        executionRoleIdentityConfig: 'USER_PROFILE_NAME',
+        dockerSettings: { enableDockerAccess: props.allowDockerAccess ? 'ENABLED' : 'DISABLED' },
+      },
+    });
+    this.domain.applyRemovalPolicy(this.removalPolicy);
+    this.domainId = this.domain.attrDomainId;
+    this.domainArn = stack.formatArn({ service: 'sagemaker', resource: 'domain', resourceName: this.domainId });
+    Tags.of(this).add(STUDIO_DOMAIN_TAG, this.domainName);
+
+    this.buildUserPolicy(allowedInstanceTypes, props.requiredAppTagKeys ?? [], props.enableNotebookOutputSharing ? sharingPrefix : undefined);
+
+    // Opt-outs: honoured, warned and acknowledged.
+    if (idleMinutes === 0) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioNoIdleShutdown',
+        'idleTimeout is 0: JupyterLab apps run (and bill) until their users stop them.');
+      acknowledge(this.domain, 'Idle shutdown was turned off explicitly with `idleTimeout: Duration.minutes(0)` on SecureStudioDomain, which warns at synth time.',
+        'SageMakerSecurity-DomainIdleShutdown');
+    }
+    if (props.allowDockerAccess) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioDockerAccess',
+        'allowDockerAccess is set: users can run arbitrary container images in their apps, with the app\'s network access and credentials.');
+      acknowledge(this.domain, 'Docker access was enabled explicitly with the `allowDockerAccess` prop of SecureStudioDomain, which warns at synth time.',
+        'SageMakerSecurity-DomainDockerAccessDisabled');
+    }
+    if (this.removalPolicy !== RemovalPolicy.RETAIN) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioNotRetained',
+        `removalPolicy is ${this.removalPolicy}: the domain, its user profiles and the home EFS file system with every user's files can be deleted with the stack.`);
+      acknowledge(this.domain, `The removal policy ${this.removalPolicy} was chosen explicitly with the \`removalPolicy\` prop of SecureStudioDomain, which warns at synth time.`,
+        'SageMakerSecurity-DomainHomeEfsRetained');
+    }
+    if (props.enableNotebookOutputSharing) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioNotebookSharing',
+        `enableNotebookOutputSharing is set: notebook snapshots with their output (which can contain data) are copied to ${sharingPrefix} in the artifacts bucket, encrypted with the environment key, and every user of the domain can read them.`);
+    }
+  }
+
+  /**
+   * Adds a user with an execution role of their own (carrying only the shared `userPolicy` and `dataPolicy`), or with
+   * `options.role`.
+   *
+   * @param userProfileName the user profile name (1-63 letters, digits and hyphens)
+   * @param options the user's role and IAM Identity Center user
+   */
+  public addUserProfile(userProfileName: string, options: UserProfileOptions = {}): SecureUserProfile {
+    return new SecureUserProfile(this, `User-${userProfileName}`, { ...options, domain: this, userProfileName });
+  }
+
+  /** The user profiles of this domain, in creation order. */
+  public get userProfiles(): SecureUserProfile[] {
+    return Array.from(this.profiles.values());
+  }
+
+  /**
+   * The ARN of a user profile of this domain (`user-profile/<domainId>/<name>`).
+   *
+   * @param userProfileName the user profile name
+   */
+  public userProfileArn(userProfileName: string): string {
+    return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'user-profile', resourceName: `${this.domainId}/${userProfileName}` });
+  }
+
+  /**
+   * Lets `grantee` open Studio as `userProfile`: `sagemaker:CreatePresignedDomainUrl` on that
+   * profile only, optionally only through given VPC endpoints or from given IP ranges (the
+   * conditions also apply to every request made with the URL). IAM auth mode only.
+   *
+   * @param grantee who may open Studio
+   * @param userProfile as which user
+   * @param options where from
+   */
+  public grantPresignedDomainUrl(grantee: iam.IGrantable, userProfile: SecureUserProfile, options: PresignedUrlOptions = {}): iam.Grant {
+    if (this.authMode !== StudioAuthMode.IAM) {
+      throw validationError(this, 'PresignedUrlNeedsIam',
+        '`grantPresignedDomainUrl` works only with `authMode: StudioAuthMode.IAM`: with IAM Identity Center, users sign in through the Identity Center portal and presigned URLs are refused.');
+    }
+    if (userProfile.domain !== this) {
+      throw validationError(this, 'ForeignUserProfile',
+        `user profile '${userProfile.userProfileName}' belongs to another domain. Call \`grantPresignedDomainUrl\` on that profile's domain.`);
+    }
+    const conditions: Record<string, Record<string, unknown>> = {};
+    if (options.vpcEndpoints && options.vpcEndpoints.length > 0) {
+      conditions.StringEquals = { 'aws:SourceVpce': options.vpcEndpoints.map((e) => e.vpcEndpointId) };
+    }
+    if (options.sourceIpRanges && options.sourceIpRanges.length > 0) {
+      for (const cidr of options.sourceIpRanges) {
+        if (!Token.isUnresolved(cidr) && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
+          throw validationError(this, 'InvalidCidr', `\`sourceIpRanges\` entry '${cidr}' is not a CIDR range. Use the form '203.0.113.0/24'.`);
+        }
+      }
+      conditions.IpAddress = { 'aws:SourceIp': options.sourceIpRanges };
+    }
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:CreatePresignedDomainUrl'],
+      resourceArns: [userProfile.userProfileArn],
+      conditions: Object.keys(conditions).length > 0 ? conditions : undefined,
+    });
+  }
+
+  /**
+   * Registers a user profile; fails on a name already taken in this domain.
+   * @internal
+   */
+  public _registerUserProfile(profile: SecureUserProfile): void {
+    const name = profile.userProfileName;
+    if (!Token.isUnresolved(name) && this.profiles.has(name)) {
+      throw validationError(profile, 'DuplicateUserProfile',
+        `user profile '${name}' already exists in Studio domain ${this.domainName}. Pick another \`userProfileName\`.`);
+    }
+    this.profiles.set(Token.isUnresolved(name) ? profile.node.path : name, profile);
+  }
+
+  private buildUserPolicy(allowedInstanceTypes: string[], requiredTagKeys: string[], sharingPrefix?: string): void {
+    const stack = Stack.of(this);
+    const env = this.environment;
+    const policy = this.userPolicy;
+    const arn = (resource: string, resourceName: string) => stack.formatArn({ service: 'sagemaker', resource, resourceName });
+    const ownProfileArn = arn('user-profile', `${this.domainId}/${USER_PROFILE_NAME_VARIABLE}`);
+    const spaces = arn('space', `${this.domainId}/*`);
+    const apps = arn('app', `${this.domainId}/*`);
+    const ownPrivate = {
+      ArnEquals: { 'sagemaker:OwnerUserProfileArn': ownProfileArn },
+      StringEquals: { 'sagemaker:SpaceSharingType': 'Private' },
+    };
+
+    policy.addStatements(
+      new iam.PolicyStatement({ sid: 'DescribeThisDomain', actions: ['sagemaker:DescribeDomain'], resources: [this.domainArn] }),
+      new iam.PolicyStatement({ sid: 'DescribeOwnUserProfile', actions: ['sagemaker:DescribeUserProfile'], resources: [ownProfileArn] }),
+      new iam.PolicyStatement({ sid: 'ListStudioSpacesAndApps', actions: ['sagemaker:ListApps', 'sagemaker:ListSpaces'], resources: ['*'] }),
+      new iam.PolicyStatement({ sid: 'DescribeSpacesOfThisDomain', actions: ['sagemaker:DescribeSpace'], resources: [spaces] }),
+      new iam.PolicyStatement({ sid: 'DescribeAppsOfThisDomain', actions: ['sagemaker:DescribeApp'], resources: [apps] }),
+      new iam.PolicyStatement({
+        sid: 'ManageOwnPrivateSpaces',
+        actions: ['sagemaker:CreateSpace', 'sagemaker:UpdateSpace', 'sagemaker:DeleteSpace'],
+        resources: [spaces],
+        conditions: ownPrivate,
+      }),
+      new iam.PolicyStatement({
+        sid: 'ManageAppsInOwnPrivateSpaces',
+        actions: ['sagemaker:CreateApp', 'sagemaker:DeleteApp'],
+        resources: [apps],
+        conditions: ownPrivate,
+      }),
+      new iam.PolicyStatement({
+        sid: 'TagSpacesAndAppsAtCreation',
+        actions: ['sagemaker:AddTags'],
+        resources: [spaces, apps],
+        conditions: { StringEquals: { 'sagemaker:TaggingAction': ['CreateSpace', 'CreateApp'] } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'AllowedAppInstanceTypesOnly',
+        effect: iam.Effect.DENY,
+        actions: ['sagemaker:CreateApp'],
+        resources: ['*'],
+        conditions: { 'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': ['system', ...allowedInstanceTypes.filter((t) => t !== 'system')] } },
+      }),
+      ...requiredTagKeys.map((key, i) => new iam.PolicyStatement({
+        sid: `RequiredAppTag${i + 1}`,
+        effect: iam.Effect.DENY,
+        actions: ['sagemaker:CreateApp'],
+        resources: ['*'],
+        conditions: { Null: { [`aws:RequestTag/${key}`]: 'true' } },
+      })),
+    );
+
+    // Logs of the apps: streams of this domain in SageMaker's Studio log group.
+    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/studio', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const streamArn = `${logGroupArn}:log-stream:${this.domainId}/*`;
+    const data = this.dataPolicy;
+    data.addStatements(
+      new iam.PolicyStatement({ sid: 'StudioLogGroup', actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }),
+      new iam.PolicyStatement({ sid: 'StudioLogStreamsOfThisDomain', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streamArn] }),
+    );
+
+    // S3: each user's own prefix, named by the user tag on the role, and the sharing prefix.
+    const userPrefix = `${this.workspacePrefix}users/\${aws:PrincipalTag/${STUDIO_USER_TAG}}/`;
+    const grantee = policyGrantee(data);
+    env.artifactsBucket.grantReadWrite(grantee, userPrefix);
+    const objectArns = [env.artifactsBucket.bucket.arnForObjects(`${userPrefix}*`)];
+    if (sharingPrefix) {
+      env.artifactsBucket.grantReadWrite(grantee, sharingPrefix);
+      objectArns.push(env.artifactsBucket.bucket.arnForObjects(`${sharingPrefix}*`));
+    }
+
+    acknowledgeWildcards(policy, ['*'],
+      'sagemaker:ListApps and sagemaker:ListSpaces support no resource-level permissions; they list names and status only, and every action on a space or app is limited to the user\'s own private spaces.');
+    acknowledgeWildcards(policy, [spaces, apps],
+      'Space and app names are chosen by users at run time, so the ARNs end in a wildcard within this domain; creating, updating and deleting require the caller to own the private space (sagemaker:OwnerUserProfileArn, SpaceSharingType Private), tagging is limited to creation, and describe is read-only.');
+    acknowledgeWildcards(data, [streamArn],
+      'SageMaker names the log streams of Studio apps after the domain, space and app at run time; the wildcard is limited to this domain\'s streams, and the policy only creates streams and puts events, never reads or deletes.');
+    acknowledgeWildcards(data, objectArns,
+      'Object ARNs under each user\'s own prefix (studio/<domain>/users/<the aws:PrincipalTag of the calling role>/) and, when sharing is on, the domain\'s shared-notebooks prefix; the trailing wildcard names the objects of the prefix and no other prefix or bucket is granted.');
+  }
+
+  private validate(props: SecureStudioDomainProps, idleMinutes: number, allowed: string[], defaultType: string): void {
+    const name = this.domainName;
+    if (!Token.isUnresolved(name) && !PROFILE_NAME_PATTERN.test(name)) {
+      throw validationError(this, 'InvalidDomainName',
+        `\`domainName\` '${name}' must be 1-63 letters, digits and single hyphens, starting and ending with a letter or digit. Use a name such as 'team-a-studio'.`);
+    }
+    if (props.idleTimeout && !props.idleTimeout.isUnresolved()
+      && idleMinutes !== 0 && (!Number.isInteger(idleMinutes) || idleMinutes < MIN_IDLE_MINUTES || idleMinutes > MAX_IDLE_MINUTES)) {
+      throw validationError(this, 'InvalidIdleTimeout',
+        `\`idleTimeout\` is ${idleMinutes} minutes: Studio accepts whole minutes from ${MIN_IDLE_MINUTES} to ${MAX_IDLE_MINUTES}, or 0 to turn idle shutdown off.`);
+    }
+    if (allowed.length === 0) {
+      throw validationError(this, 'NoAllowedInstanceTypes', '`allowedInstanceTypes` is empty: users could start no app. List at least one type, such as \'ml.t3.medium\'.');
+    }
+    for (const t of allowed) {
+      if (Token.isUnresolved(t) || t === 'system') {
+        continue;
+      }
+      const concrete = t.replace(/\*$/, 'xlarge');
+      if (!/^ml\.[a-z0-9-]+\.([a-z0-9]+|\*)$/.test(t) || !instanceFamily(concrete) || !isNitroInstanceType(concrete)) {
+        throw validationError(this, 'InvalidAllowedInstanceType',
+          `\`allowedInstanceTypes\` entry '${t}' is not an ML instance type (or 'ml.<family>.*' pattern) on the AWS Nitro System. Use types such as 'ml.t3.medium' or 'ml.m5.*'.`);
+      }
+    }
+    if (!Token.isUnresolved(defaultType) && !allowed.some((t) => t === defaultType || (t.endsWith('*') && defaultType.startsWith(t.slice(0, -1))))) {
+      throw validationError(this, 'DefaultInstanceTypeNotAllowed',
+        `\`defaultInstanceType\` '${defaultType}' is not in \`allowedInstanceTypes\`: users could not start their default space. Add it to the list or pick one of ${allowed.join(', ')}.`);
+    }
+    for (const key of props.requiredAppTagKeys ?? []) {
+      if (!Token.isUnresolved(key) && !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(key)) {
+        throw validationError(this, 'InvalidTagKey', `\`requiredAppTagKeys\` entry '${key}' is not a valid tag key (1-128 letters, digits, spaces and _.:/=+-@).`);
+      }
+    }
+    for (const line of props.extraLifecycleCommands ?? []) {
+      if (/^(SDKCONFIG|WHOAMI)$/.test(line.trim())) {
+        throw validationError(this, 'ReservedScriptLine', `extra lifecycle line '${line}' would end one of the generated here-documents. Rename the marker.`);
+      }
+    }
+  }
+}
+
+/** An IGrantable whose permissions land in `policy` (so bucket grants can target a shared policy). */
+function policyGrantee(policy: iam.ManagedPolicy): iam.IGrantable {
+  const principal: iam.IPrincipal = {
+    get grantPrincipal() {
+      return principal;
+    },
+    assumeRoleAction: 'sts:AssumeRole',
+    policyFragment: new iam.PrincipalPolicyFragment({}),
+    principalAccount: Stack.of(policy).account,
+    addToPrincipalPolicy: (statement) => {
+      policy.addStatements(statement);
+      return { statementAdded: true, policyDependable: policy };
+    },
+  };
+  return principal;
+}
+
+/**
+ * Acknowledges the AwsSolutions-IAM5 findings for exactly these wildcard resources on a policy,
+ * computing the finding IDs the way cdk-nag does (as `acknowledgeScopedWildcards` does for roles).
+ */
+function acknowledgeWildcards(policy: IConstruct, resources: string[], reason: string): void {
+  const stack = Stack.of(policy);
+  const ids = resources
+    .map((r) => flattenCfnReference(stack.resolve(r)))
+    .filter((flat) => flat.includes('*'))
+    .map((flat) => `AwsSolutions-IAM5[Resource::${flat}]`);
+  if (ids.length > 0) {
+    acknowledge(policy, reason, ...ids);
+  }
+}
+
+/** A domain name derived from the construct path. */
+function defaultName(scope: Construct): string {
+  return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}

@@ -1,0 +1,2 @@
+export * from './secure-training-job';
+export * from './training-image';

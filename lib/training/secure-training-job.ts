@@ -1,0 +1,624 @@
+import { Annotations, ArnFormat, Aws, Duration, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { TrainingImage } from './training-image';
+import { SageMakerEndpointService } from '../environment/endpoint-service';
+import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { SecureBucket } from '../environment/secure-bucket';
+import { SageMakerWorkloadRole } from '../environment/workload-role';
+import { acknowledge } from '../private/acknowledge';
+import { validationError } from '../private/errors';
+import { hasLocalNvmeStorage, isNitroInstanceType } from '../private/instance-types';
+import * as perms from '../private/perms';
+import { sdkDefaults } from '../private/sdk-defaults';
+import { acknowledgeScopedWildcards } from '../private/wildcards';
+
+/** Tag on every job the construct starts (value: the job name prefix); its roles act only on jobs carrying it. */
+const TRAINING_OWNER_TAG = 'secure-sagemaker:training-job';
+
+/** CreateTrainingJob's upper bound for StoppingCondition.MaxRuntimeInSeconds (28 days). */
+const MAX_RUNTIME_LIMIT_SECONDS = 2_419_200;
+
+/** The EventBridge rule Step Functions manages for `createTrainingJob.sync`. */
+const SYNC_EVENT_RULE = 'StepFunctionsGetEventsForSageMakerTrainingJobsRule';
+
+/** Job names are at most 63 characters; default execution names (UUIDs) are 36, plus a hyphen. */
+const MAX_PREFIX_LENGTH = 26;
+
+/**
+ * A data channel of a training job: a prefix of a `SecureBucket`.
+ */
+export interface TrainingInput {
+  /** Channel name the algorithm reads (`train`, `validation`, ...): letters, digits, `.`, `-`, `_`. */
+  readonly channelName: string;
+
+  /** The bucket. */
+  readonly bucket: SecureBucket;
+
+  /** Key prefix, such as `datasets/churn/train/`; no wildcards. */
+  readonly prefix: string;
+
+  /**
+   * MIME type of the data (`text/csv`, `application/x-recordio-protobuf`, ...).
+   *
+   * @default - none: the algorithm decides
+   */
+  readonly contentType?: string;
+
+  /**
+   * Give each instance of a distributed job a different part of the prefix (`ShardedByS3Key`)
+   * instead of a full copy.
+   *
+   * @default false - every instance gets the full prefix (`FullyReplicated`)
+   */
+  readonly shardByS3Key?: boolean;
+}
+
+/**
+ * Properties of a `SecureTrainingJob`.
+ */
+export interface SecureTrainingJobProps {
+  /**
+   * The environment (network, key, buckets) of the job.
+   *
+   * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
+   */
+  readonly environment?: SageMakerEnvironment;
+
+  /** The container image to run. */
+  readonly image: TrainingImage;
+
+  /**
+   * Prefix of every training job name (the rest is the Step Functions execution name), of the
+   * output prefix and of the roles' permissions: 1-26 letters, digits and single hyphens.
+   *
+   * @default - derived from the construct path
+   */
+  readonly jobNamePrefix?: string;
+
+  /**
+   * ML instance type; only types on the AWS Nitro System are accepted. Types with local NVMe
+   * storage (`ml.g5`, `ml.p4d`, `ml.*d.*`, ...) get no volume key: their storage is
+   * hardware-encrypted and CreateTrainingJob rejects `VolumeKmsKeyId` for them.
+   *
+   * @default 'ml.m5.xlarge'
+   */
+  readonly instanceType?: string;
+
+  /**
+   * Number of instances. More than one means distributed training: the job security group then
+   * admits traffic between the instances, which is encrypted unless
+   * `allowUnencryptedInterContainerTraffic` (refused with more than one instance).
+   *
+   * @default 1
+   */
+  readonly instanceCount?: number;
+
+  /**
+   * Size of the ML storage volume of each instance, in GB (1 to 16384).
+   *
+   * @default 30
+   */
+  readonly volumeSizeInGb?: number;
+
+  /**
+   * Stop the job after this long. At most 28 days, the service maximum.
+   *
+   * @default Duration.hours(24)
+   */
+  readonly maxRuntime?: Duration;
+
+  /**
+   * Data channels. The training role may read these prefixes and nothing else.
+   *
+   * @default - no input channels
+   */
+  readonly inputs?: TrainingInput[];
+
+  /**
+   * Key prefix in the environment's artifacts bucket where runs write their model and output
+   * (always the artifacts bucket: pass a key prefix, not an `s3://` URL). The training role may write
+   * there and nowhere else.
+   *
+   * @default 'training/<jobNamePrefix>/'
+   */
+  readonly outputPrefix?: string;
+
+  /**
+   * Hyperparameters passed to the algorithm.
+   *
+   * @default - none
+   */
+  readonly hyperparameters?: Record<string, string>;
+
+  /**
+   * Tags of every training job (the ownership tag `secure-sagemaker:training-job` is always added).
+   *
+   * @default - the ownership tag only
+   */
+  readonly tags?: Record<string, string>;
+
+  /**
+   * Let the training container make network calls (turns network isolation off). The container
+   * then reaches whatever the VPC reaches (the endpoints, S3 through the gateway), and code or
+   * data can leave through them; warned about at synth time.
+   *
+   * @default false
+   */
+  readonly allowInternetForContainer?: boolean;
+
+  /**
+   * Turn inter-container traffic encryption off. Only accepted for single-instance jobs, where
+   * there is no inter-container traffic; warned about at synth time.
+   *
+   * @default false
+   */
+  readonly allowUnencryptedInterContainerTraffic?: boolean;
+}
+
+/**
+ * A SageMaker training job that runs isolated, encrypted and bounded, started as a Step
+ * Functions execution (CloudFormation has no training-job resource).
+ *
+ * - a state machine whose single task calls `createTrainingJob.sync`; the job name is
+ *   `<jobNamePrefix>-<execution name>`, so reruns never collide
+ * - every job: in the environment's subnets with its own security group (egress to S3 through the
+ *   gateway endpoint, the ECR endpoints for private images, and itself for distributed training),
+ *   network isolation, inter-container traffic encryption, volume and output encrypted with the
+ *   environment key (no volume key for local-NVMe instance types), a maximum runtime, tags
+ * - a training role (customer-managed policy) that reads only the input prefixes, writes only the
+ *   output prefix, uses the key through S3 only, writes only its own log streams and pulls only the
+ *   given ECR repository
+ * - a state machine role that can create only jobs with those settings and this name prefix,
+ *   describe and stop only those, pass only the training role and manage only the EventBridge rule
+ *   `.sync` needs; all events logged to an encrypted log group, X-Ray tracing on
+ * - the same settings published as a SageMaker Python SDK defaults config (an SSM parameter)
+ */
+export class SecureTrainingJob extends Construct {
+  /** Tag key on every job the construct starts (value: the job name prefix). */
+  public static readonly OWNER_TAG = TRAINING_OWNER_TAG;
+
+  /** The largest `maxRuntime` CreateTrainingJob accepts, in seconds (28 days). */
+  public static readonly MAX_RUNTIME_LIMIT_SECONDS = MAX_RUNTIME_LIMIT_SECONDS;
+
+  /** The state machine; start an execution to run one training job. */
+  public readonly stateMachine: sfn.StateMachine;
+
+  /** Role the training job runs as. */
+  public readonly trainingRole: SageMakerWorkloadRole;
+
+  /** Role of the state machine. */
+  public readonly stateMachineRole: SageMakerWorkloadRole;
+
+  /** Security group of the job instances. */
+  public readonly securityGroup: ec2.SecurityGroup;
+
+  /** Log group of the state machine executions. */
+  public readonly logGroup: logs.LogGroup;
+
+  /**
+   * The SageMaker Python SDK defaults config (JSON, which is valid YAML) with the same settings, so
+   * jobs launched from a notebook or Studio inherit them: an SSM String parameter named
+   * `<environment log group prefix>/sdk-defaults/<jobNamePrefix>`.
+   */
+  public readonly sdkDefaultsParameter: ssm.StringParameter;
+
+  /** Prefix of every training job name. */
+  public readonly jobNamePrefix: string;
+
+  /** Key prefix of the outputs in the artifacts bucket. */
+  public readonly outputPrefix: string;
+
+  /** S3 URL under which every run writes `<job name>/output/model.tar.gz`. */
+  public readonly outputS3Url: string;
+
+  /** The environment. */
+  public readonly environment: SageMakerEnvironment;
+
+  /** The instance type of the jobs. */
+  public readonly instanceType: string;
+
+  /** Whether the jobs' volumes are encrypted with the environment key (false for local-NVMe instance types). */
+  public readonly volumeKeyApplied: boolean;
+
+  constructor(scope: Construct, id: string, props: SecureTrainingJobProps) {
+    super(scope, id);
+    const env = props.environment ?? SageMakerEnvironment.of(this);
+    this.environment = env;
+    const stack = Stack.of(this);
+
+    this.jobNamePrefix = props.jobNamePrefix ?? defaultPrefix(this);
+    this.outputPrefix = props.outputPrefix ?? `training/${this.jobNamePrefix}/`;
+    this.instanceType = props.instanceType ?? 'ml.m5.xlarge';
+    const instanceCount = props.instanceCount ?? 1;
+    this.validate(props, instanceCount);
+    const maxRuntimeSeconds = (props.maxRuntime ?? Duration.hours(24)).toSeconds();
+
+    const key = env.key;
+    this.volumeKeyApplied = Token.isUnresolved(this.instanceType) || !hasLocalNvmeStorage(this.instanceType);
+    const outputPath = this.outputPrefix.replace(/\/$/, '');
+    this.outputS3Url = env.artifactsBucket.s3UrlForPrefix(this.outputPrefix);
+    const isolation = !props.allowInternetForContainer;
+    const encryption = !props.allowUnencryptedInterContainerTraffic;
+
+    // Network: the job instances get a group that admits only themselves, and only when distributed.
+    this.securityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
+      vpc: env.network.vpc,
+      description: `Training jobs ${this.jobNamePrefix}: HTTPS to S3${props.image.repository ? ' and ECR endpoints' : ''}${instanceCount > 1 ? ', traffic between the job instances' : ''}`,
+      allowAllOutbound: false,
+    });
+    if (Token.isUnresolved(instanceCount) || instanceCount > 1) {
+      this.securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
+      acknowledge(this.securityGroup,
+        'The only ingress rule admits the job security group itself: instances of one distributed training job exchange gradients and MPI/NCCL traffic on ports chosen at run time; nothing outside the group can connect.',
+        'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+    }
+    if (props.image.repository) {
+      env.network.requireEndpoints(this.securityGroup, [SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR]);
+    } else {
+      env.network.allowS3Through(this.securityGroup);
+    }
+
+    // The training role.
+    this.trainingRole = new SageMakerWorkloadRole(this, 'TrainingRole', { description: `Execution role of training jobs ${this.jobNamePrefix}` });
+    for (const input of props.inputs ?? []) {
+      input.bucket.grantRead(this.trainingRole, input.prefix);
+    }
+    env.artifactsBucket.grantWrite(this.trainingRole, this.outputPrefix);
+    this.grantTrainingRoleBasics(props.image);
+
+    // The state machine role and the state machine.
+    this.stateMachineRole = new SageMakerWorkloadRole(this, 'StateMachineRole', {
+      description: `Runs training jobs ${this.jobNamePrefix} from Step Functions`,
+      assumedBy: new iam.ServicePrincipal('states.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    });
+    const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
+    this.grantStateMachineRole(subnetIds, maxRuntimeSeconds, isolation, encryption);
+
+    const jobTags = [
+      { Key: TRAINING_OWNER_TAG, Value: this.jobNamePrefix },
+      ...Object.entries(props.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    ];
+    const parameters: Record<string, unknown> = {
+      'TrainingJobName.$': `States.Format('${this.jobNamePrefix}-{}', $$.Execution.Name)`,
+      'RoleArn': this.trainingRole.roleArn,
+      'AlgorithmSpecification': { TrainingImage: props.image.imageUri, TrainingInputMode: 'File' },
+      ...(props.inputs && props.inputs.length > 0 ? {
+        InputDataConfig: props.inputs.map((i) => ({
+          ChannelName: i.channelName,
+          DataSource: {
+            S3DataSource: {
+              S3DataType: 'S3Prefix',
+              S3Uri: i.bucket.s3UrlForPrefix(i.prefix),
+              S3DataDistributionType: i.shardByS3Key ? 'ShardedByS3Key' : 'FullyReplicated',
+            },
+          },
+          ...(i.contentType ? { ContentType: i.contentType } : {}),
+        })),
+      } : {}),
+      'OutputDataConfig': { S3OutputPath: `s3://${env.artifactsBucket.bucketName}/${outputPath}`, KmsKeyId: key.keyArn },
+      'ResourceConfig': {
+        InstanceType: this.instanceType,
+        InstanceCount: instanceCount,
+        VolumeSizeInGB: props.volumeSizeInGb ?? 30,
+        ...(this.volumeKeyApplied ? { VolumeKmsKeyId: key.keyArn } : {}),
+      },
+      'StoppingCondition': { MaxRuntimeInSeconds: maxRuntimeSeconds },
+      'VpcConfig': { SecurityGroupIds: [this.securityGroup.securityGroupId], Subnets: subnetIds },
+      'EnableNetworkIsolation': isolation,
+      'EnableInterContainerTrafficEncryption': encryption,
+      ...(props.hyperparameters && Object.keys(props.hyperparameters).length > 0 ? { HyperParameters: props.hyperparameters } : {}),
+      'Tags': jobTags,
+    };
+    const task = new sfn.CustomState(this, 'Train', {
+      stateJson: {
+        Type: 'Task',
+        Comment: `Runs training job ${this.jobNamePrefix}-<execution name> and waits for it`,
+        Resource: `arn:${Aws.PARTITION}:states:::sagemaker:createTrainingJob.sync`,
+        Parameters: parameters,
+      },
+    });
+
+    this.logGroup = env.createLogGroup(this, 'StateMachineLogs', `training/${this.jobNamePrefix}`);
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      definitionBody: sfn.DefinitionBody.fromChainable(task),
+      role: this.stateMachineRole,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+      comment: `Secure SageMaker training ${this.jobNamePrefix}`,
+    });
+    // The policies must exist before an execution can start.
+    this.stateMachine.node.addDependency(this.stateMachineRole);
+    acknowledge(this.stateMachineRole,
+      'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, Describe*) and X-Ray trace upload support no resource-level permissions; they are the actions AWS documents for state machine logging and tracing.',
+      'AwsSolutions-IAM5[Resource::*]');
+
+    // The same settings for the SageMaker Python SDK.
+    const defaults = sdkDefaults({
+      subnetIds,
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      kmsKeyArn: key.keyArn,
+      defaultBucket: env.artifactsBucket.bucketName,
+      defaultPrefix: outputPath,
+      roleArn: this.trainingRole.roleArn,
+      tags: [{ Key: TRAINING_OWNER_TAG, Value: this.jobNamePrefix }],
+    });
+    this.sdkDefaultsParameter = new ssm.StringParameter(this, 'SdkDefaults', {
+      parameterName: `${env.logGroupPrefix}/sdk-defaults/${this.jobNamePrefix}`,
+      description: `SageMaker Python SDK defaults (config.yaml) of training jobs ${this.jobNamePrefix}`,
+      stringValue: stack.toJsonString(defaults),
+      tier: ssm.ParameterTier.INTELLIGENT_TIERING,
+    });
+
+    Tags.of(this).add(TRAINING_OWNER_TAG, this.jobNamePrefix);
+
+    if (!this.volumeKeyApplied) {
+      Annotations.of(this).addInfo(
+        `instanceType ${this.instanceType} has local NVMe storage: CreateTrainingJob rejects VolumeKmsKeyId for it, so the volume key is omitted. ` +
+        'The instance store is encrypted by the hardware (XTS-AES-256); outputs are still encrypted with the environment key.');
+    }
+    if (props.allowInternetForContainer) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:TrainingNetworkIsolationOff',
+        'allowInternetForContainer is set: network isolation is off, so the training container can make network calls to whatever the VPC reaches (S3 through the gateway endpoint, the interface endpoints) and code or data can leave through them.');
+    }
+    if (props.allowInternetForContainer) {
+      acknowledge(this.stateMachine, 'Network isolation was turned off explicitly with the `allowInternetForContainer` prop of SecureTrainingJob, which warns at synth time; the job still runs in the environment VPC, which has no internet route.',
+        'SageMakerSecurity-JobDefinitionNetworkIsolation');
+    }
+    if (props.allowUnencryptedInterContainerTraffic) {
+      acknowledge(this.stateMachine, 'Inter-container encryption was turned off explicitly with the `allowUnencryptedInterContainerTraffic` prop of SecureTrainingJob, accepted only for single-instance jobs (no traffic between containers) and warned at synth time.',
+        'SageMakerSecurity-JobDefinitionInterContainerEncryption');
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:TrainingInterContainerEncryptionOff',
+        'allowUnencryptedInterContainerTraffic is set: traffic between training containers is not encrypted. Accepted only because the job runs on a single instance; it must be removed before raising instanceCount.');
+    }
+  }
+
+  /**
+   * Lets `grantee` start a training run (`states:StartExecution` on this state machine only).
+   *
+   * @param grantee who may start runs
+   */
+  public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /**
+   * Lets `grantee` read the outputs of every run (the output prefix of the artifacts bucket,
+   * through S3 with the environment key), for example an endpoint's model role.
+   *
+   * @param grantee who may read the models
+   */
+  public grantReadOutputs(grantee: iam.IGrantable): iam.Grant {
+    return this.environment.artifactsBucket.grantRead(grantee, this.outputPrefix);
+  }
+
+  /**
+   * Lets `grantee` read the SDK defaults parameter (`ssm:GetParameter` on it only).
+   *
+   * @param grantee a notebook or Studio execution role
+   */
+  public grantReadSdkDefaults(grantee: iam.IGrantable): iam.Grant {
+    return this.sdkDefaultsParameter.grantRead(grantee);
+  }
+
+  /**
+   * Name of the training job an execution runs.
+   *
+   * @param executionName the Step Functions execution name
+   */
+  public trainingJobName(executionName: string): string {
+    return `${this.jobNamePrefix}-${executionName}`;
+  }
+
+  /**
+   * The S3 URL of the model artifacts an execution produces, for `ModelDataUrl` of a model.
+   *
+   * @param executionName the Step Functions execution name (the job is `<jobNamePrefix>-<executionName>`)
+   */
+  public modelDataUrl(executionName: string): string {
+    return `${this.outputS3Url}${this.trainingJobName(executionName)}/output/model.tar.gz`;
+  }
+
+  private validate(props: SecureTrainingJobProps, instanceCount: number): void {
+    if (!props.image) {
+      throw validationError(this, 'MissingTrainingImage',
+        '`image` is required: pass `TrainingImage.fromEcrRepository(repository, tag)` for your own image or `TrainingImage.fromDeepLearningContainer(uri)` for an AWS image.');
+    }
+    const imageProblem = props.image._problem();
+    if (imageProblem) {
+      throw validationError(this, 'InvalidTrainingImage',
+        `\`image\` ${imageProblem}. Use the full URI of the AWS Deep Learning Container, e.g. '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311'.`);
+    }
+    const prefix = this.jobNamePrefix;
+    if (!Token.isUnresolved(prefix) && !new RegExp(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,${MAX_PREFIX_LENGTH - 1}}$`).test(prefix)) {
+      throw validationError(this, 'InvalidJobNamePrefix',
+        `\`jobNamePrefix\` '${prefix}' must be 1-${MAX_PREFIX_LENGTH} letters, digits and single hyphens, starting and ending with a letter or digit, so that '<prefix>-<execution id>' fits the 63 characters of a training job name.`);
+    }
+    const type = this.instanceType;
+    if (!Token.isUnresolved(type) && !isNitroInstanceType(type)) {
+      throw validationError(this, 'NonNitroInstanceType',
+        `\`instanceType\` '${type}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not; p3dn is). Use a current type such as 'ml.m5.xlarge', 'ml.g5.xlarge' or 'ml.p4d.24xlarge'.`);
+    }
+    if (!Token.isUnresolved(instanceCount) && (!Number.isInteger(instanceCount) || instanceCount < 1)) {
+      throw validationError(this, 'InvalidInstanceCount', `\`instanceCount\` is ${instanceCount}: use a whole number of instances, 1 or more.`);
+    }
+    const size = props.volumeSizeInGb;
+    if (size !== undefined && !Token.isUnresolved(size) && (!Number.isInteger(size) || size < 1 || size > 16384)) {
+      throw validationError(this, 'InvalidVolumeSize', `\`volumeSizeInGb\` is ${size}: CreateTrainingJob accepts whole numbers from 1 to 16384. Set \`volumeSizeInGb\` in that range.`);
+    }
+    if (props.maxRuntime && !props.maxRuntime.isUnresolved()) {
+      const seconds = props.maxRuntime.toSeconds({ integral: false });
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_RUNTIME_LIMIT_SECONDS) {
+        throw validationError(this, 'InvalidMaxRuntime',
+          `\`maxRuntime\` is ${seconds} seconds: CreateTrainingJob accepts whole seconds from 1 to ${MAX_RUNTIME_LIMIT_SECONDS} (28 days). Shorten \`maxRuntime\`, or checkpoint and resume in a new run.`);
+      }
+    }
+    const out = this.outputPrefix;
+    if (!Token.isUnresolved(out) && (/^s3:\/\//i.test(out) || out.includes('*') || out.includes('?') || out.startsWith('/') || out.length === 0 || !out.endsWith('/'))) {
+      throw validationError(this, 'InvalidOutputPrefix',
+        `\`outputPrefix\` '${out}' must be a key prefix in the environment's artifacts bucket ending in '/', such as 'models/churn/': outputs never go to another bucket, and the training role may write under this prefix only.`);
+    }
+    const channels = new Set<string>();
+    for (const input of props.inputs ?? []) {
+      if (!Token.isUnresolved(input.channelName) && !/^[A-Za-z0-9.\-_]{1,64}$/.test(input.channelName)) {
+        throw validationError(this, 'InvalidChannelName', `\`inputs\` channel name '${input.channelName}' must be 1-64 letters, digits, '.', '-' or '_'.`);
+      }
+      if (channels.has(input.channelName)) {
+        throw validationError(this, 'DuplicateChannel', `\`inputs\` names channel '${input.channelName}' twice. Give each channel its own name.`);
+      }
+      channels.add(input.channelName);
+    }
+    for (const tagKey of Object.keys(props.tags ?? {})) {
+      if (tagKey === TRAINING_OWNER_TAG || tagKey.toLowerCase().startsWith('aws:')) {
+        throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership tag, or the aws: prefix). Use another key.`);
+      }
+    }
+    if (props.allowUnencryptedInterContainerTraffic && !Token.isUnresolved(instanceCount) && instanceCount > 1) {
+      throw validationError(this, 'UnencryptedDistributedTraining',
+        `\`allowUnencryptedInterContainerTraffic\` is set with \`instanceCount\` ${instanceCount}: the instances of a distributed job exchange model and data over the network, which must be encrypted. Drop the opt-out, or train on one instance.`);
+    }
+  }
+
+  /** What the job needs to run in the VPC, write its logs and metrics, and pull its image. */
+  private grantTrainingRoleBasics(image: TrainingImage): void {
+    const stack = Stack.of(this);
+    const env = this.environment;
+    const role = this.trainingRole;
+    const subnetArns = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnets.map((s) =>
+      stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
+    const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: env.network.vpc.vpcId });
+    const sgArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.securityGroup.securityGroupId });
+    const eniArn = stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' });
+
+    // Logs: only the streams of this construct's jobs (SageMaker names them '<job name>/algo-<n>-<time>').
+    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const streamArn = `${logGroupArn}:log-stream:${this.jobNamePrefix}-*`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TrainingLogGroup', actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogStreamsOnly', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streamArn] }));
+    acknowledgeScopedWildcards(role, [streamArn],
+      `Log streams of these training jobs only: SageMaker names them '<job name>/algo-<n>-<time>' and every job name starts with '${this.jobNamePrefix}-'; the role may create streams and put events there, not read or delete.`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TrainingMetricsNamespaceOnly',
+      actions: perms.CLOUDWATCH_PUT_METRIC_DATA,
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
+    }));
+
+    // Volume encryption: SageMaker creates grants on the key for the instances' volumes.
+    if (this.volumeKeyApplied) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'VolumeKeyGrantsForSageMakerOnly',
+        actions: perms.KMS_SAGEMAKER_GRANTS,
+        resources: [env.key.keyArn],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `sagemaker.${stack.region}.amazonaws.com` },
+          Bool: { 'kms:GrantIsForAWSResource': 'true' },
+        },
+      }));
+    }
+
+    // Network interfaces in the VPC: only in the environment's subnets, only with the job security group.
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
+      actions: ['ec2:CreateNetworkInterface'],
+      resources: [...subnetArns, sgArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'JobNetworkInterfacesInEnvironmentVpc',
+      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
+      resources: [eniArn],
+      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DescribeNetworkForVpcJobs',
+      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
+      resources: ['*'],
+    }));
+    acknowledgeScopedWildcards(role, [eniArn],
+      'Network interfaces that SageMaker creates for VPC training jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
+    const starReasons = [
+      'ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only)',
+      'cloudwatch:PutMetricData supports none either and is limited by condition to the /aws/sagemaker/TrainingJobs namespace',
+    ];
+    if (image.repository) {
+      image.repository.grantPull(role);
+      starReasons.push('ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repository of the training image');
+    }
+    acknowledge(role, `${starReasons.join('; ')}.`, 'AwsSolutions-IAM5[Resource::*]');
+  }
+
+  /** Create, describe and stop only this construct's jobs, only with the secure settings. */
+  private grantStateMachineRole(subnetIds: string[], maxRuntimeSeconds: number, isolation: boolean, encryption: boolean): void {
+    const stack = Stack.of(this);
+    const env = this.environment;
+    const role = this.stateMachineRole;
+    const jobArn = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.jobNamePrefix}-*` });
+    const kmsConditions: Record<string, string> = { 'sagemaker:OutputKmsKeyArn': env.key.keyArn };
+    if (this.volumeKeyApplied) {
+      kmsConditions['sagemaker:VolumeKmsKeyArn'] = env.key.keyArn;
+    }
+    const bools: Record<string, string> = {};
+    if (isolation) {
+      bools['sagemaker:NetworkIsolation'] = 'true';
+    }
+    if (encryption) {
+      bools['sagemaker:InterContainerTrafficEncryption'] = 'true';
+    }
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'CreateSecureTrainingJobsWithThisPrefixOnly',
+      actions: ['sagemaker:CreateTrainingJob'],
+      resources: [jobArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'sagemaker:VpcSubnets': subnetIds,
+          'sagemaker:VpcSecurityGroupIds': [this.securityGroup.securityGroupId],
+        },
+        'Null': { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VpcSecurityGroupIds': 'false' },
+        'ArnEquals': kmsConditions,
+        ...(Object.keys(bools).length > 0 ? { Bool: bools } : {}),
+        'NumericLessThanEquals': { 'sagemaker:MaxRuntimeInSeconds': String(maxRuntimeSeconds) },
+        'StringEquals': { [`aws:RequestTag/${TRAINING_OWNER_TAG}`]: this.jobNamePrefix },
+      },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'TagOwnJobsAtCreationOnly',
+      actions: ['sagemaker:AddTags'],
+      resources: [jobArn],
+      conditions: { StringEquals: { 'sagemaker:TaggingAction': 'CreateTrainingJob', [`aws:RequestTag/${TRAINING_OWNER_TAG}`]: this.jobNamePrefix } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'FollowAndStopOwnJobsOnly',
+      actions: ['sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:ListTags'],
+      resources: [jobArn],
+      conditions: { StringEquals: { [`aws:ResourceTag/${TRAINING_OWNER_TAG}`]: this.jobNamePrefix } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PassOnlyTheTrainingRole',
+      actions: ['iam:PassRole'],
+      resources: [this.trainingRole.roleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ManageTheSyncEventRuleOnly',
+      actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+      resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_EVENT_RULE })],
+    }));
+    acknowledgeScopedWildcards(role, [jobArn],
+      `Training job names are '${this.jobNamePrefix}-<execution name>', known only when an execution starts; creation is allowed only with the environment subnets, job security group, KMS key, isolation/encryption settings, a bounded runtime and the ownership tag, and describe/stop only on jobs carrying that tag.`);
+  }
+}
+
+/** A job name prefix derived from the construct path: lowercase letters, digits and hyphens, at most 26. */
+function defaultPrefix(scope: Construct): string {
+  return Names.uniqueResourceName(scope, { maxLength: MAX_PREFIX_LENGTH, separator: '-' })
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/-+/g, '-')
+    .replace(/^-|-$/g, '');
+}
