@@ -16,6 +16,7 @@ import {
   SageMakerCompliance,
   SageMakerEndpointService,
   SageMakerEnvironment,
+  SageMakerSecurityMonitoring,
   SageMakerWorkloadRole,
   SecureEndpoint,
   SecureNotebook,
@@ -97,6 +98,16 @@ export class SecureMlPlatformStack extends Stack {
     });
     studio.grantPresignedDomainUrl(studioLauncher, alice, {
       vpcEndpoints: [this.platform.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!],
+    });
+
+    // Detective controls: the incident playbook's API calls by threat category, an encrypted trail
+    // with S3 data events, and AWS Config rules for SageMaker.
+    new SageMakerSecurityMonitoring(this, 'SecurityMonitoring', {
+      environment: this.platform,
+      watchedRoles: [pipelineRole, notebook.role, notebook.jobRole, training.trainingRole, churnEndpoint.role],
+      trail: true,
+      configRules: true,
+      alertEmails: ['secops@example.com'],
     });
   }
 }

@@ -1,0 +1,2 @@
+export * from './sagemaker-security-monitoring';
+export { SageMakerThreatCategory } from './threat-categories';

@@ -1,0 +1,389 @@
+import { Annotations, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as config from 'aws-cdk-lib/aws-config';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS, SageMakerThreatCategory } from './threat-categories';
+import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { SecureBucket } from '../environment/secure-bucket';
+import { SageMakerWorkloadRole } from '../environment/workload-role';
+import { acknowledge } from '../private/acknowledge';
+import { validationError } from '../private/errors';
+import * as perms from '../private/perms';
+import { acknowledgeScopedWildcards } from '../private/wildcards';
+
+/** The platform identifier the Config rule accepts (the only one that can be created today). */
+const CURRENT_NOTEBOOK_PLATFORM = 'notebook-al2023-v1';
+
+/**
+ * Properties of a `SageMakerSecurityMonitoring`.
+ */
+export interface SageMakerSecurityMonitoringProps {
+  /**
+   * The environment whose key encrypts the alerts (and the trail) and whose buckets the trail
+   * records data events for.
+   *
+   * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
+   */
+  readonly environment?: SageMakerEnvironment;
+
+  /**
+   * Roles whose permission changes (inline and managed policy attachments, trust policy,
+   * permissions boundary, deletion) raise a ROLE_CHANGE alert. IAM events reach EventBridge in
+   * us-east-1 only, so the rule only fires in a stack deployed there.
+   *
+   * @default - no role-change rule
+   */
+  readonly watchedRoles?: iam.IRole[];
+
+  /**
+   * Also alert on the read-only calls the playbook lists (`DescribeModelPackage`,
+   * `DescribeTrainingJob`, `DescribeNotebookInstance`): adds the DATA_EXFILTRATION rule and
+   * `DescribeNotebookInstance` to CREDENTIAL_THEFT, with those rules enabled for all CloudTrail
+   * management events. Every SDK `wait()` and every Step Functions `.sync` task polls these
+   * calls, so expect many alerts; filter by caller downstream.
+   *
+   * @default false
+   */
+  readonly alertOnReadOnlyEvents?: boolean;
+
+  /**
+   * Email addresses subscribed to the alert topic (each must confirm the subscription).
+   *
+   * @default - no subscription; subscribe to `topic` yourself
+   */
+  readonly alertEmails?: string[];
+
+  /**
+   * Create a multi-Region CloudTrail trail: KMS-encrypted with the environment key, log file
+   * validation on, delivered to a `SecureBucket` and to a CloudWatch Logs log group of the
+   * environment, with S3 data events on the environment's data and artifacts buckets.
+   *
+   * @default false - the account's existing trail (or event history) is relied on
+   */
+  readonly trail?: boolean;
+
+  /**
+   * Create AWS Config managed rules for SageMaker notebooks, endpoint configurations, models and
+   * domains. They need an AWS Config configuration recorder in the account and Region, which
+   * this construct does not create.
+   *
+   * @default false
+   */
+  readonly configRules?: boolean;
+}
+
+/**
+ * Detective controls for SageMaker, after the AWS SageMaker incident response playbook.
+ *
+ * - one EventBridge rule per threat category on the CloudTrail events the playbook lists
+ *   (`SageMakerThreatCategory`), plus one on permission changes of the roles you watch;
+ * - every rule publishes a short message (category, event, caller, source IP, Region, time,
+ *   request parameters) to an SNS topic encrypted with the environment key and reachable over
+ *   TLS only; undeliverable alerts go to an encrypted, TLS-only SQS dead-letter queue;
+ * - optionally a CloudTrail trail and AWS Config managed rules.
+ *
+ * RUNBOOK.md maps each category to the playbook's analysis questions and containment steps.
+ */
+export class SageMakerSecurityMonitoring extends Construct {
+  /** Where alerts are published. */
+  public readonly topic: sns.Topic;
+
+  /** Alerts EventBridge could not deliver to the topic. */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  /** The EventBridge rule of each category that is watched. */
+  public readonly rules: Record<string, events.Rule> = {};
+
+  /** The trail, when `trail` is set. */
+  public readonly trail?: cloudtrail.CfnTrail;
+
+  /** The bucket the trail writes to, when `trail` is set. */
+  public readonly trailBucket?: SecureBucket;
+
+  /** The log group the trail delivers to, when `trail` is set. */
+  public readonly trailLogGroup?: logs.LogGroup;
+
+  /** The AWS Config rules, when `configRules` is set. */
+  public readonly configRules: config.ManagedRule[] = [];
+
+  constructor(scope: Construct, id: string, props: SageMakerSecurityMonitoringProps = {}) {
+    super(scope, id);
+    const env = props.environment ?? SageMakerEnvironment.of(this);
+    const stack = Stack.of(this);
+
+    for (const email of props.alertEmails ?? []) {
+      if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+        throw validationError(this, 'InvalidAlertEmail', `\`alertEmails\` entry '${email}' is not an email address. Pass addresses such as 'secops@example.com', or subscribe to \`topic\` yourself.`);
+      }
+    }
+
+    // Physical names are fixed so the key policy can name the topic and queue ARNs without a
+    // reference (the key would otherwise depend on resources that depend on the key).
+    const topicName = `${env.environmentName}-sagemaker-security-alerts`;
+    const queueName = `${env.environmentName}-sagemaker-security-alerts-dlq`;
+
+    this.topic = new sns.Topic(this, 'Topic', {
+      topicName,
+      displayName: `SageMaker security alerts (${env.environmentName})`,
+      masterKey: env.key,
+      enforceSSL: true,
+    });
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName,
+      encryptionMasterKey: env.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // EventBridge encrypts what it publishes to the topic and sends to the queue with the key;
+    // the encryption context pins each grant to that one topic or queue.
+    env.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowEventBridgeToPublishSecurityAlerts',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: topicName }),
+          'aws:SourceAccount': stack.account,
+        },
+      },
+    }));
+    env.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowEventBridgeToQueueUndeliveredAlerts',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
+      resources: ['*'],
+      conditions: {
+        StringEquals: {
+          'kms:EncryptionContext:aws:sqs:arn': stack.formatArn({ service: 'sqs', resource: queueName }),
+          'aws:SourceAccount': stack.account,
+        },
+      },
+    }));
+    for (const email of props.alertEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    acknowledge(
+      this.deadLetterQueue,
+      'This queue is itself the dead-letter queue of the EventBridge alert targets; a queue behind it would only hold alerts that failed twice, and the events stay in CloudTrail for replay.',
+      'AwsSolutions-SQS3',
+    );
+
+    const readOnly = props.alertOnReadOnlyEvents ?? false;
+    for (const [category, spec] of Object.entries(CATEGORY_EVENTS)) {
+      const eventNames = [...spec.eventNames, ...(readOnly ? spec.readOnlyEventNames : [])];
+      if (eventNames.length === 0) {
+        continue;
+      }
+      const rule = this.addCategoryRule(category as SageMakerThreatCategory, {
+        source: spec.sources,
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: { eventName: eventNames },
+      });
+      if (readOnly && spec.readOnlyEventNames.length > 0) {
+        // Read-only management events reach only rules in this state.
+        (rule.node.defaultChild as events.CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+      }
+    }
+
+    const watched = props.watchedRoles ?? [];
+    if (watched.length > 0) {
+      this.addCategoryRule(SageMakerThreatCategory.ROLE_CHANGE, {
+        source: ['aws.iam'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['iam.amazonaws.com'],
+          eventName: ROLE_CHANGE_EVENTS,
+          requestParameters: { roleName: watched.map((r) => r.roleName) },
+        },
+      });
+      if (!Token.isUnresolved(stack.region) && stack.region !== 'us-east-1') {
+        Annotations.of(this).addWarningV2(
+          'cdk-secure-sagemaker:RoleChangeRuleOutsideUsEast1',
+          `watchedRoles: IAM events reach EventBridge in us-east-1 only, and this stack is in ${stack.region}, so the role-change rule will never fire. Deploy a SageMakerSecurityMonitoring with the same watchedRoles in a us-east-1 stack.`,
+        );
+      }
+    }
+
+    if (props.trail) {
+      const created = this.createTrail(env);
+      this.trail = created.trail;
+      this.trailBucket = created.bucket;
+      this.trailLogGroup = created.logGroup;
+    }
+    if (props.configRules) {
+      this.createConfigRules();
+    }
+  }
+
+  private addCategoryRule(category: SageMakerThreatCategory, eventPattern: events.EventPattern): events.Rule {
+    const rule = new events.Rule(this, `${category}Rule`, {
+      description: `SageMaker incident playbook category ${category}: alerts on the API calls it lists`,
+      eventPattern,
+    });
+    // A target of our own rather than `targets.SnsTopic`: that one grants EventBridge the key
+    // without any condition. Here the topic and queue admit these rules only (aws:SourceArn),
+    // and the key policy admits this topic and queue only (encryption context).
+    const message = events.RuleTargetInput.fromObject({
+      category,
+      eventName: events.EventField.fromPath('$.detail.eventName'),
+      eventSource: events.EventField.fromPath('$.detail.eventSource'),
+      caller: events.EventField.fromPath('$.detail.userIdentity.arn'),
+      sourceIp: events.EventField.fromPath('$.detail.sourceIPAddress'),
+      account: events.EventField.account,
+      region: events.EventField.region,
+      time: events.EventField.time,
+      eventId: events.EventField.fromPath('$.detail.eventID'),
+      resource: events.EventField.fromPath('$.detail.requestParameters'),
+      errorCode: events.EventField.fromPath('$.detail.errorCode'),
+      runbook: `RUNBOOK.md#${category.toLowerCase()}`,
+    });
+    rule.addTarget({
+      bind: () => ({
+        arn: this.topic.topicArn,
+        input: message,
+        deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
+        retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: Duration.hours(24).toSeconds() },
+      }),
+    });
+    const fromThisRule = { ArnEquals: { 'aws:SourceArn': rule.ruleArn } };
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `Publish${category}Alerts`,
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: fromThisRule,
+    }));
+    this.deadLetterQueue.addToResourcePolicy(new iam.PolicyStatement({
+      sid: `Queue${category}UndeliveredAlerts`,
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['sqs:SendMessage'],
+      resources: [this.deadLetterQueue.queueArn],
+      conditions: fromThisRule,
+    }));
+    this.rules[category] = rule;
+    return rule;
+  }
+
+  private createTrail(env: SageMakerEnvironment): { trail: cloudtrail.CfnTrail; bucket: SecureBucket; logGroup: logs.LogGroup } {
+    const stack = Stack.of(this);
+    const trailName = `${env.environmentName}-sagemaker-trail`;
+    // Named, not referenced: the bucket policy and key policy must exist before the trail.
+    const trailArn = stack.formatArn({ service: 'cloudtrail', resource: 'trail', resourceName: trailName });
+
+    const bucket = new SecureBucket(this, 'TrailBucket', {
+      environment: env,
+      encryptionKey: env.key,
+      serverAccessLogsBucket: env.accessLogsBucket,
+      serverAccessLogsPrefix: 'trail/',
+      removalPolicy: env.removalPolicy,
+    });
+    const cloudTrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    bucket.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudTrailAclCheck',
+      principals: [cloudTrail],
+      actions: ['s3:GetBucketAcl'],
+      resources: [bucket.bucketArn],
+      conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+    }));
+    bucket.bucket.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudTrailWrite',
+      principals: [cloudTrail],
+      actions: ['s3:PutObject'],
+      resources: [bucket.bucket.arnForObjects(`AWSLogs/${stack.account}/*`)],
+      conditions: {
+        StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': trailArn },
+      },
+    }));
+
+    env.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudTrailToEncryptTrailLogs',
+      principals: [cloudTrail],
+      actions: ['kms:GenerateDataKey*'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'aws:SourceArn': trailArn },
+        StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/${trailName}` },
+      },
+    }));
+    env.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudTrailToDescribeKey',
+      principals: [cloudTrail],
+      actions: ['kms:DescribeKey'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+    }));
+
+    const logGroup = env.createLogGroup(this, 'TrailLogGroup', 'cloudtrail');
+    const role = new SageMakerWorkloadRole(this, 'TrailLogsRole', {
+      assumedBy: new iam.ServicePrincipal('cloudtrail.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceArn': trailArn } },
+      }),
+      description: `CloudTrail delivery of ${trailName} to its log group`,
+    });
+    const streams = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${env.logGroupPrefix}/cloudtrail:log-stream:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: perms.LOGS_WRITE_STREAMS, resources: [streams] }));
+    acknowledgeScopedWildcards(role, [streams], 'Log streams of the trail\'s own log group: CloudTrail names a stream per account and Region at delivery time, so the stream name is a wildcard inside one log group.');
+
+    const dataResourceValues = [env.dataBucket.bucketArn, env.artifactsBucket.bucketArn].map((arn) => `${arn}/`);
+    const trail = new cloudtrail.CfnTrail(this, 'Trail', {
+      trailName,
+      isLogging: true,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableLogFileValidation: true,
+      kmsKeyId: env.key.keyArn,
+      s3BucketName: bucket.bucketName,
+      cloudWatchLogsLogGroupArn: logGroup.logGroupArn,
+      cloudWatchLogsRoleArn: role.roleArn,
+      eventSelectors: [{
+        includeManagementEvents: true,
+        readWriteType: 'All',
+        dataResources: [{ type: 'AWS::S3::Object', values: dataResourceValues }],
+      }],
+    });
+    if (bucket.bucket.policy) {
+      trail.node.addDependency(bucket.bucket.policy);
+    }
+    trail.node.addDependency(role);
+    for (const policy of role.permissionPolicies) {
+      trail.node.addDependency(policy);
+    }
+    return { trail, bucket, logGroup };
+  }
+
+  private createConfigRules(): void {
+    const ids = config.ManagedRuleIdentifiers;
+    const rules: Array<[string, string, Record<string, string>?]> = [
+      ['NotebookNoDirectInternet', ids.SAGEMAKER_NOTEBOOK_NO_DIRECT_INTERNET_ACCESS],
+      ['NotebookKmsKey', ids.SAGEMAKER_NOTEBOOK_INSTANCE_KMS_KEY_CONFIGURED],
+      ['NotebookInsideVpc', 'SAGEMAKER_NOTEBOOK_INSTANCE_INSIDE_VPC'],
+      ['NotebookRootAccess', 'SAGEMAKER_NOTEBOOK_INSTANCE_ROOT_ACCESS_CHECK'],
+      ['NotebookPlatformVersion', 'SAGEMAKER_NOTEBOOK_INSTANCE_PLATFORM_VERSION', { supportedPlatformIdentifierVersions: CURRENT_NOTEBOOK_PLATFORM }],
+      ['EndpointConfigKmsKey', ids.SAGEMAKER_ENDPOINT_CONFIGURATION_KMS_KEY_CONFIGURED],
+      ['EndpointConfigInstanceCount', 'SAGEMAKER_ENDPOINT_CONFIG_PROD_INSTANCE_COUNT'],
+      ['ModelIsolation', 'SAGEMAKER_MODEL_ISOLATION_ENABLED'],
+      ['ModelInVpc', 'SAGEMAKER_MODEL_IN_VPC'],
+      ['DomainInVpc', 'SAGEMAKER_DOMAIN_IN_VPC'],
+    ];
+    for (const [id, identifier, inputParameters] of rules) {
+      this.configRules.push(new config.ManagedRule(this, `Config${id}`, {
+        identifier,
+        inputParameters,
+        description: `SageMaker detective control (${identifier}); needs an AWS Config configuration recorder`,
+      }));
+    }
+    Annotations.of(this).addInfo('configRules: AWS Config rules evaluate nothing without a configuration recorder in this account and Region; this construct does not create one.');
+  }
+}

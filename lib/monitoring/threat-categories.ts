@@ -1,0 +1,115 @@
+/**
+ * The threat categories of the AWS SageMaker incident response playbook
+ * (aws-samples/aws-incident-response-playbooks, "SageMaker security events"), each watched by
+ * one EventBridge rule of `SageMakerSecurityMonitoring`.
+ *
+ * The playbook lists several API calls under more than one category (`CreateTrainingJob` is
+ * poisoning, resource misuse, denial of service and cryptojacking). Each call is watched by one
+ * rule only, so one call raises one alert; RUNBOOK.md lists every playbook category a call may
+ * mean.
+ */
+export enum SageMakerThreatCategory {
+  /** Reading model packages and training job details (read-only calls; opt-in). */
+  DATA_EXFILTRATION = 'DataExfiltration',
+  /** New or changed model packages, batch transforms and training jobs (also: malware in model packages). */
+  DATA_POISONING = 'DataPoisoning',
+  /** New or changed endpoints (also: denial of service). */
+  RESOURCE_MISUSE = 'ResourceMisuse',
+  /** New compute: notebook instances, training and tuning jobs (also: malware deployment, denial of service). */
+  CRYPTOJACKING = 'Cryptojacking',
+  /** Lifecycle configurations and endpoint configurations. */
+  CONFIGURATION_CHANGE = 'ConfigurationChange',
+  /** Jobs stopped, and CloudTrail, CloudWatch Logs and AWS Config switched off or deleted. */
+  LOG_TAMPERING = 'LogTampering',
+  /** Presigned notebook and Studio URLs (and, opt-in, notebook instance details). */
+  CREDENTIAL_THEFT = 'CredentialTheft',
+  /** Permission changes on the watched roles. */
+  ROLE_CHANGE = 'RoleChange',
+}
+
+/** One EventBridge rule's worth of CloudTrail events. */
+export interface CategoryEvents {
+  /** `source` values of the pattern. */
+  readonly sources: string[];
+  /** Write (mutating) API calls: always delivered to EventBridge. */
+  readonly eventNames: string[];
+  /** Read-only calls (Describe*): delivered only to rules enabled for all management events. */
+  readonly readOnlyEventNames: string[];
+}
+
+/**
+ * The API calls of each category, from the playbook's "CloudTrail events" section.
+ *
+ * Left out on purpose: `GetModelPackageModelMetrics` and `PutModelPackageModelMetrics` (named by
+ * the playbook but not SageMaker API operations), `UpdateEndpointConfig` (no such operation:
+ * endpoint configurations are immutable), and IAM `CreateRole`/`UpdateRole` on any role (the
+ * ROLE_CHANGE rule watches the given roles instead).
+ */
+export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerThreatCategory.ROLE_CHANGE>, CategoryEvents> = {
+  [SageMakerThreatCategory.DATA_EXFILTRATION]: {
+    sources: ['aws.sagemaker'],
+    eventNames: [],
+    readOnlyEventNames: ['DescribeModelPackage', 'DescribeTrainingJob'],
+  },
+  [SageMakerThreatCategory.DATA_POISONING]: {
+    sources: ['aws.sagemaker'],
+    eventNames: ['CreateModelPackage', 'UpdateModelPackage', 'CreateTransformJob', 'UpdateTrainingJob'],
+    readOnlyEventNames: [],
+  },
+  [SageMakerThreatCategory.RESOURCE_MISUSE]: {
+    sources: ['aws.sagemaker'],
+    eventNames: ['CreateEndpoint', 'UpdateEndpoint'],
+    readOnlyEventNames: [],
+  },
+  [SageMakerThreatCategory.CRYPTOJACKING]: {
+    sources: ['aws.sagemaker'],
+    eventNames: ['CreateNotebookInstance', 'UpdateNotebookInstance', 'CreateTrainingJob', 'CreateHyperParameterTuningJob'],
+    readOnlyEventNames: [],
+  },
+  [SageMakerThreatCategory.CONFIGURATION_CHANGE]: {
+    sources: ['aws.sagemaker'],
+    eventNames: ['CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'CreateEndpointConfig'],
+    readOnlyEventNames: [],
+  },
+  [SageMakerThreatCategory.LOG_TAMPERING]: {
+    sources: ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config'],
+    eventNames: [
+      // SageMaker (playbook)
+      'StopTrainingJob',
+      'StopTransformJob',
+      // CloudTrail
+      'StopLogging',
+      'DeleteTrail',
+      'UpdateTrail',
+      'PutEventSelectors',
+      // CloudWatch Logs
+      'DeleteLogGroup',
+      'DeleteLogStream',
+      'PutRetentionPolicy',
+      'DisassociateKmsKey',
+      // AWS Config
+      'StopConfigurationRecorder',
+      'DeleteConfigurationRecorder',
+      'DeleteDeliveryChannel',
+    ],
+    readOnlyEventNames: [],
+  },
+  [SageMakerThreatCategory.CREDENTIAL_THEFT]: {
+    sources: ['aws.sagemaker'],
+    eventNames: ['CreatePresignedNotebookInstanceUrl', 'CreatePresignedDomainUrl'],
+    readOnlyEventNames: ['DescribeNotebookInstance'],
+  },
+};
+
+/** IAM calls that change what a role may do or who may assume it. */
+export const ROLE_CHANGE_EVENTS = [
+  'PutRolePolicy',
+  'DeleteRolePolicy',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'UpdateAssumeRolePolicy',
+  'PutRolePermissionsBoundary',
+  'DeleteRolePermissionsBoundary',
+  'UpdateRole',
+  'DeleteRole',
+];
