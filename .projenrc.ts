@@ -104,6 +104,9 @@ project.testTask.prependExec('tsc -p tsconfig.dev.json');
 project.packageTask.reset();
 project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
+// The reviewer report: `npx cdk-secure-sagemaker report <cdk.out>`.
+project.addBins({ 'cdk-secure-sagemaker': 'lib/report/cli.js' });
+
 // Benchmarks are measured, not timed tests: `npm run bench` writes bench/RESULTS.md.
 project.addTask('bench', {
   description: 'Synth speed, scale and cost benchmarks; writes bench/RESULTS.md',

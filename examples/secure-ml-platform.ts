@@ -6,6 +6,8 @@
  * (cdk-nag AwsSolutions, HIPAA Security, NIST 800-53 R5, PCI DSS 3.2.1, SageMakerSecurity, or
  * CloudFormation Validate) fails the synth.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -16,6 +18,7 @@ import {
   SageMakerCompliance,
   SageMakerEndpointService,
   SageMakerEnvironment,
+  SageMakerGuardrails,
   SageMakerSecurityMonitoring,
   SageMakerWorkloadRole,
   SecureEndpoint,
@@ -24,6 +27,7 @@ import {
   SecureTrainingJob,
   TrainingImage,
 } from '../lib';
+import { buildReport, renderMarkdown, renderSummary } from '../lib/report';
 
 /** The platform team's stack: the shared environment and what data scientists get. */
 export class SecureMlPlatformStack extends Stack {
@@ -72,7 +76,9 @@ export class SecureMlPlatformStack extends Stack {
       assumedBy: new iam.AccountRootPrincipal(),
       description: 'Example human role: may open the team-a-explore notebook',
     });
-    notebook.grantPresignedUrl(dataScientist);
+    notebook.grantPresignedUrl(dataScientist, {
+      vpcEndpoints: [this.platform.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!],
+    });
 
     // A real-time endpoint serving the churn model: private, encrypted, 2 instances, data capture, alarms.
     const churnEndpoint = new SecureEndpoint(this, 'ChurnEndpoint', {
@@ -100,6 +106,23 @@ export class SecureMlPlatformStack extends Stack {
       vpcEndpoints: [this.platform.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!],
     });
 
+    // Preventive controls: deny insecure SageMaker requests (unencrypted, outside the VPC, wrong
+    // instance types...) for the humans of the platform and the notebook that launches jobs.
+    const guardrails = new SageMakerGuardrails(this, 'Guardrails', {
+      environment: this.platform,
+      securityGroups: [
+        notebook.securityGroup, notebook.jobSecurityGroup, training.securityGroup,
+        churnEndpoint.securityGroup, studio.securityGroup, studio.jobSecurityGroup,
+      ],
+    });
+    for (const role of [dataScientist, studioLauncher, notebook.role]) {
+      guardrails.attachTo(role);
+    }
+    // Human roles also get the guardrails as permissions boundary: nothing granted later can exceed it.
+    for (const role of [dataScientist, studioLauncher]) {
+      iam.PermissionsBoundary.of(role).apply(guardrails.permissionsBoundary!);
+    }
+
     // Detective controls: the incident playbook's API calls by threat category, an encrypted trail
     // with S3 data events, and AWS Config rules for SageMaker.
     new SageMakerSecurityMonitoring(this, 'SecurityMonitoring', {
@@ -122,5 +145,11 @@ export function buildApp(app: App = new App()): App {
 }
 
 if (require.main === module) {
-  buildApp().synth();
+  // Synthesize (every pack runs; a finding fails here), then write the reviewer report next to the
+  // templates and print its one-screen summary.
+  const assembly = buildApp().synth();
+  const report = buildReport(assembly.directory);
+  const reportFile = path.join(assembly.directory, 'security-report.md');
+  fs.writeFileSync(reportFile, renderMarkdown(report));
+  process.stderr.write(`${renderSummary(report, reportFile)}\n`);
 }

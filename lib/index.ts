@@ -1,5 +1,6 @@
 export * from './endpoint';
 export * from './environment';
+export * from './guardrails';
 export * from './monitoring';
 export * from './nag';
 export * from './notebook';

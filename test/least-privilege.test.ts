@@ -101,6 +101,18 @@ describe('least privilege, on the synthesized policy documents', () => {
       expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: ['*'] })))).toEqual(['Resource "*"']);
     });
 
+    test('skips a policy only when it is a permissions boundary', () => {
+      const stack = newTestStack();
+      const boundary = new iam.ManagedPolicy(stack, 'Boundary', { statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })] });
+      const role = new SageMakerWorkloadRole(stack, 'Role');
+      iam.PermissionsBoundary.of(role).apply(boundary);
+      expect(leastPrivilegeViolations(Template.fromStack(stack).toJSON())).toEqual([]);
+      const other = newTestStack();
+      const identity = new SageMakerWorkloadRole(other, 'Role');
+      identity.addManagedPolicy(new iam.ManagedPolicy(other, 'Wide', { statements: [new iam.PolicyStatement({ actions: ['*'], resources: ['*'] })] }));
+      expect(leastPrivilegeViolations(Template.fromStack(other).toJSON()).map((v) => v.problem)).toEqual(['service-wide action', 'Resource "*"']);
+    });
+
     test('flags a PassRole on a role ARN given as a literal', () => {
       expect(violationsOf((r) => r.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: ['arn:aws:iam::111122223333:role/admin'] }))))
         .toEqual(['literal ARN of a resource the template does not own']);

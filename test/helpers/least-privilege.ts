@@ -89,10 +89,18 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
       ownedNames.add(name.toLowerCase());
     }
   }
+  // Permissions boundaries only cap what identity policies grant: their Allow * is the ceiling.
+  const boundaries = new Set<string>();
+  for (const r of Object.values(resources)) {
+    const ref = r.Type === 'AWS::IAM::Role' ? r.Properties?.PermissionsBoundary?.Ref : undefined;
+    if (typeof ref === 'string') {
+      boundaries.add(ref);
+    }
+  }
   const violations: PrivilegeViolation[] = [];
   const documents: Array<{ name: string; doc: any }> = [];
   for (const [id, r] of Object.entries(resources)) {
-    if (r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy') {
+    if ((r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy') && !boundaries.has(id)) {
       documents.push({ name: id, doc: r.Properties.PolicyDocument });
     }
     if (r.Type === 'AWS::IAM::Role') {

@@ -1,0 +1,413 @@
+import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as organizations from 'aws-cdk-lib/aws-organizations';
+import { Construct, IConstruct } from 'constructs';
+import { GuardrailInputs, GuardrailStatement, guardrailStatements } from './guardrail-statements';
+import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { acknowledge } from '../private/acknowledge';
+import { validationError } from '../private/errors';
+
+/**
+ * Properties of `SageMakerGuardrails`.
+ */
+export interface SageMakerGuardrailsProps {
+  /**
+   * The environment whose subnets and KMS key the guardrails enforce.
+   *
+   * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
+   */
+  readonly environment?: SageMakerEnvironment;
+
+  /**
+   * Subnet IDs notebooks, jobs, models, endpoint configs and Studio domains may use (at most 16).
+   *
+   * @default - the environment's workload subnets
+   */
+  readonly subnetIds?: string[];
+
+  /**
+   * Security groups notebooks, jobs, models, endpoint configs and Studio may use. Added to
+   * `securityGroupIds`; together at most 16.
+   *
+   * @default - none
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+
+  /**
+   * Security group IDs notebooks, jobs, models, endpoint configs and Studio may use. Added to
+   * `securityGroups`; together at most 16. Without any, a security group is still required but
+   * any one passes (warned).
+   *
+   * @default - none
+   */
+  readonly securityGroupIds?: string[];
+
+  /**
+   * Additional KMS key ARNs allowed as volume and output keys, besides the environment's key
+   * (at most 4 more).
+   *
+   * @default - only the environment's key
+   */
+  readonly additionalKmsKeyArns?: string[];
+
+  /**
+   * Instance types (IAM wildcards allowed, e.g. `ml.t3.*`) notebook instances may use (at most 20).
+   *
+   * @default SageMakerGuardrails.DEFAULT_NOTEBOOK_INSTANCE_TYPES
+   */
+  readonly notebookInstanceTypes?: string[];
+
+  /**
+   * Instance types Studio domains, user profiles and apps may use (at most 20). `system` (the
+   * instance type of the default JupyterServer app) is always added.
+   *
+   * @default SageMakerGuardrails.DEFAULT_STUDIO_INSTANCE_TYPES
+   */
+  readonly studioInstanceTypes?: string[];
+
+  /**
+   * Instance types endpoint configs may use (at most 20).
+   *
+   * @default SageMakerGuardrails.DEFAULT_ENDPOINT_INSTANCE_TYPES
+   */
+  readonly endpointInstanceTypes?: string[];
+
+  /**
+   * Instance types training, tuning, processing and transform jobs may use (at most 20).
+   *
+   * @default SageMakerGuardrails.DEFAULT_TRAINING_INSTANCE_TYPES
+   */
+  readonly trainingInstanceTypes?: string[];
+
+  /**
+   * IPv4/IPv6 CIDR ranges from which presigned notebook and Studio URLs may be created and used
+   * (at most 10). Not compatible with calls through a VPC endpoint: list those in
+   * `presignedUrlVpcEndpointIds`.
+   *
+   * @default - no restriction by IP (unless `presignedUrlVpcEndpointIds` is set)
+   */
+  readonly presignedUrlSourceIps?: string[];
+
+  /**
+   * VPC endpoint IDs (`vpce-...`) through which presigned notebook and Studio URLs may be
+   * created and used (at most 10).
+   *
+   * @default - no restriction by VPC endpoint (unless `presignedUrlSourceIps` is set)
+   */
+  readonly presignedUrlVpcEndpointIds?: string[];
+
+  /**
+   * Tag keys every created SageMaker resource must carry (`aws:RequestTag/<key>`, at most 5).
+   *
+   * @default - no tag is required
+   */
+  readonly requiredTags?: string[];
+
+  /**
+   * Longest `MaxRuntimeInSeconds` training, tuning and processing jobs may ask for.
+   *
+   * @default Duration.days(5)
+   */
+  readonly maxJobRuntime?: Duration;
+
+  /**
+   * Also create the permissions-boundary variant (one managed policy: `Allow *` plus every deny).
+   * A boundary is a single policy, so it must fit in 6,144 characters: with long allowlists
+   * (many required tags, subnets or instance types) turn it off and attach the deny policies.
+   *
+   * @default true
+   */
+  readonly permissionsBoundary?: boolean;
+
+  /**
+   * Create `AWS::Organizations::Policy` service control policies attached to these targets:
+   * account IDs (12 digits), organizational unit IDs (`ou-...`) or the root (`r-...`). Deploy
+   * the stack in the organization's management account (or a delegated administrator).
+   *
+   * @default - no SCP resources; the documents are still available from `scpDocuments()`
+   */
+  readonly scpTargetIds?: string[];
+}
+
+/**
+ * Preventive guardrails for SageMaker: one set of deny statements, parameterized by an
+ * environment, delivered three ways.
+ *
+ * 1. `policies`: customer-managed policies (split by service area under the 6,144-character
+ *    limit) to attach to human and workload roles (`attachTo(role)`).
+ * 2. `permissionsBoundary`: one managed policy allowing everything except what the denies
+ *    forbid, for `iam.PermissionsBoundary.of(role).apply(...)`.
+ * 3. `scpDocuments()`: service control policies for AWS Organizations, split under the
+ *    5,120-character limit, and `AWS::Organizations::Policy` resources when `scpTargetIds` is set.
+ *
+ * The denies: volume KMS key required and, when given, the environment's; job outputs encrypted
+ * with the environment's key; network isolation and inter-container encryption on jobs and
+ * models; workloads only in the environment's subnets and allowed security groups; notebooks
+ * without direct internet or root access; Studio domains VpcOnly with an encrypted EFS; instance
+ * types from allowlists; presigned URLs only from allowed networks; required tags; a job runtime
+ * cap.
+ */
+export class SageMakerGuardrails extends Construct {
+  /** Construct ID of the guardrails `SageMakerGuardrails.of(environment)` creates. */
+  public static readonly DEFAULT_ID = 'SageMakerGuardrails';
+
+  /** Notebook instance types allowed by default: current Nitro general-purpose and compute families. */
+  public static readonly DEFAULT_NOTEBOOK_INSTANCE_TYPES = ['ml.t3.*', 'ml.m5.*', 'ml.m6i.*', 'ml.c5.*', 'ml.r5.*', 'ml.g4dn.*', 'ml.g5.*'];
+
+  /** Studio instance types allowed by default (`system` is always added). */
+  public static readonly DEFAULT_STUDIO_INSTANCE_TYPES = ['ml.t3.*', 'ml.m5.*', 'ml.c5.*', 'ml.g4dn.*', 'ml.g5.*'];
+
+  /** Endpoint instance types allowed by default. */
+  public static readonly DEFAULT_ENDPOINT_INSTANCE_TYPES = ['ml.m5.*', 'ml.c5.*', 'ml.r5.*', 'ml.g4dn.*', 'ml.g5.*', 'ml.inf2.*'];
+
+  /** Training, tuning, processing and transform instance types allowed by default. */
+  public static readonly DEFAULT_TRAINING_INSTANCE_TYPES = ['ml.m5.*', 'ml.c5.*', 'ml.r5.*', 'ml.g4dn.*', 'ml.g5.*', 'ml.p4d.*', 'ml.p5.*'];
+
+  /** Largest allowlists accepted (they keep every managed policy, the boundary and each SCP under IAM's limits). */
+  public static readonly MAX_SUBNETS = 16;
+  /** Largest number of allowed security groups. */
+  public static readonly MAX_SECURITY_GROUPS = 16;
+  /** Largest number of additional KMS keys. */
+  public static readonly MAX_ADDITIONAL_KEYS = 4;
+  /** Largest instance type allowlist (each of the four). */
+  public static readonly MAX_INSTANCE_TYPES = 20;
+  /** Largest number of presigned-URL source ranges, and of VPC endpoints. */
+  public static readonly MAX_PRESIGNED_URL_SOURCES = 10;
+  /** Largest number of required tags. */
+  public static readonly MAX_REQUIRED_TAGS = 5;
+
+  /** IAM's size limit of a customer-managed policy (whitespace excluded). */
+  public static readonly MANAGED_POLICY_SIZE_LIMIT = 6144;
+  /** AWS Organizations' size limit of a service control policy. */
+  public static readonly SCP_SIZE_LIMIT = 5120;
+
+  /**
+   * The guardrails of an environment, created with default props on first use (as a child of
+   * the environment). Pass `securityGroupIds` through the constructor instead when you need an
+   * allowlist of security groups.
+   *
+   * @param environment the environment whose subnets and key the guardrails enforce
+   */
+  public static of(environment: SageMakerEnvironment): SageMakerGuardrails {
+    const existing = environment.node.tryFindChild(SageMakerGuardrails.DEFAULT_ID);
+    if (existing) {
+      if (!(existing instanceof SageMakerGuardrails)) {
+        throw validationError(environment, 'DefaultIdTaken',
+          `a construct with the ID '${SageMakerGuardrails.DEFAULT_ID}' already exists under ${environment.node.path} and is not SageMakerGuardrails. Rename it.`);
+      }
+      return existing;
+    }
+    return new SageMakerGuardrails(environment, SageMakerGuardrails.DEFAULT_ID, { environment });
+  }
+
+  /** The customer-managed deny policies (one per group of service areas, each under 6,144 characters). */
+  public readonly policies: iam.ManagedPolicy[];
+
+  /**
+   * A permissions boundary: allows everything except what the guardrails deny.
+   * Undefined when `permissionsBoundary` is false.
+   */
+  public readonly permissionsBoundary?: iam.ManagedPolicy;
+
+  /** The `AWS::Organizations::Policy` resources (empty unless `scpTargetIds` is set). */
+  public readonly serviceControlPolicies: organizations.CfnPolicy[];
+
+  private readonly statements: GuardrailStatement[];
+  private readonly scpGroups: iam.PolicyStatement[][];
+
+  constructor(scope: Construct, id: string, props: SageMakerGuardrailsProps = {}) {
+    super(scope, id);
+    const env = props.environment ?? SageMakerEnvironment.of(this);
+    const inputs = this.inputs(env, props);
+    this.statements = guardrailStatements(inputs);
+
+    const stack = Stack.of(this);
+    const managedGroups = splitBySize(stack, this.statements.map((s) => s.statement), SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT);
+    this.policies = managedGroups.map((statements, index) => new iam.ManagedPolicy(this, `DenyPolicy${index + 1}`, {
+      description: `SageMaker guardrails (${index + 1}/${managedGroups.length}): denies insecure SageMaker requests`,
+      document: new iam.PolicyDocument({ statements }),
+    }));
+
+    if (props.permissionsBoundary ?? true) {
+      this.permissionsBoundary = this.createBoundary(stack);
+    }
+
+    this.scpGroups = splitBySize(stack, this.statements.map((s) => s.statement), SageMakerGuardrails.SCP_SIZE_LIMIT);
+    const targets = props.scpTargetIds ?? [];
+    this.validateTargets(targets);
+    this.serviceControlPolicies = targets.length === 0 ? [] : this.scpGroups.map((statements, index) =>
+      new organizations.CfnPolicy(this, `Scp${index + 1}`, {
+        name: `sagemaker-guardrails-${index + 1}-of-${this.scpGroups.length}`,
+        description: `SageMaker guardrails (${index + 1}/${this.scpGroups.length}): denies insecure SageMaker requests`,
+        type: 'SERVICE_CONTROL_POLICY',
+        content: new iam.PolicyDocument({ statements }).toJSON(),
+        targetIds: targets,
+      }));
+  }
+
+  /**
+   * Attaches the deny policies to a role (also works for roles imported by ARN: the policy
+   * lists the role).
+   *
+   * @param role the role to restrict
+   */
+  public attachTo(role: iam.IRole): void {
+    for (const policy of this.policies) {
+      policy.attachToRole(role);
+    }
+  }
+
+  /**
+   * The service control policy documents as JSON, each under 5,120 characters. Values that are
+   * tokens (e.g. subnet IDs of a VPC in this stack) resolve at deployment.
+   */
+  public scpDocuments(): string[] {
+    const stack = Stack.of(this);
+    return this.scpGroups.map((statements) => stack.toJsonString(new iam.PolicyDocument({ statements }).toJSON()));
+  }
+
+  /** The Sids of every deny statement, in order. */
+  public get statementIds(): string[] {
+    return this.statements.map((s) => s.statement.sid!);
+  }
+
+  private createBoundary(stack: Stack): iam.ManagedPolicy {
+    const allowAll = new iam.PolicyStatement({ sid: 'AllowWithinBoundary', actions: ['*'], resources: ['*'] });
+    const boundaryDoc = new iam.PolicyDocument({ statements: [allowAll, ...this.statements.map((s) => s.statement)] });
+    const boundarySize = estimatedSize(stack, boundaryDoc);
+    if (boundarySize > SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT) {
+      throw validationError(this, 'GuardrailsBoundaryTooLarge',
+        `the permissions boundary would be about ${boundarySize} characters, over IAM's ${SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT} for one policy: shorten the allowlists (fewer required tags, subnets or security groups; instance type wildcards such as 'ml.m5.*'), or set \`permissionsBoundary: false\` and attach the deny policies with \`attachTo(role)\`.`);
+    }
+    const boundary = new iam.ManagedPolicy(this, 'PermissionsBoundary', {
+      description: 'SageMaker guardrails as a permissions boundary: everything the identity policies allow, minus insecure SageMaker requests',
+      document: boundaryDoc,
+    });
+    acknowledge(boundary,
+      'A permissions boundary only caps permissions and grants none: Allow * on * is the ceiling; the identity policies still grant least privilege, and the deny statements in this boundary remove insecure SageMaker requests.',
+      'AwsSolutions-IAM5[Action::*]', 'AwsSolutions-IAM5[Resource::*]',
+      'HIPAA.Security-IAMPolicyNoStatementsWithAdminAccess', 'HIPAA.Security-IAMPolicyNoStatementsWithFullAccess',
+      'NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess', 'NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess',
+      'PCI.DSS.321-IAMPolicyNoStatementsWithAdminAccess', 'PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess');
+    return boundary;
+  }
+
+  private inputs(env: SageMakerEnvironment, props: SageMakerGuardrailsProps): GuardrailInputs {
+    const subnetIds = props.subnetIds ?? env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
+    const securityGroupIds = [
+      ...(props.securityGroups ?? []).map((sg) => sg.securityGroupId),
+      ...(props.securityGroupIds ?? []),
+    ];
+    const kmsKeyArns = [env.key.keyArn, ...(props.additionalKmsKeyArns ?? [])];
+    const studio = props.studioInstanceTypes ?? SageMakerGuardrails.DEFAULT_STUDIO_INSTANCE_TYPES;
+    const inputs: GuardrailInputs = {
+      subnetIds,
+      securityGroupIds,
+      kmsKeyArns,
+      notebookInstanceTypes: props.notebookInstanceTypes ?? SageMakerGuardrails.DEFAULT_NOTEBOOK_INSTANCE_TYPES,
+      studioInstanceTypes: studio.includes('system') ? studio : ['system', ...studio],
+      endpointInstanceTypes: props.endpointInstanceTypes ?? SageMakerGuardrails.DEFAULT_ENDPOINT_INSTANCE_TYPES,
+      trainingInstanceTypes: props.trainingInstanceTypes ?? SageMakerGuardrails.DEFAULT_TRAINING_INSTANCE_TYPES,
+      presignedUrlSourceIps: props.presignedUrlSourceIps ?? [],
+      presignedUrlVpcEndpointIds: props.presignedUrlVpcEndpointIds ?? [],
+      requiredTags: props.requiredTags ?? [],
+      maxRuntimeSeconds: (props.maxJobRuntime ?? Duration.days(5)).toSeconds(),
+    };
+
+    this.checkList('subnetIds', inputs.subnetIds, SageMakerGuardrails.MAX_SUBNETS, /^subnet-[0-9a-f]{8,17}$/, 1);
+    this.checkList('securityGroups + securityGroupIds', securityGroupIds, SageMakerGuardrails.MAX_SECURITY_GROUPS, /^sg-[0-9a-f]{8,17}$/, 0);
+    this.checkList('additionalKmsKeyArns', props.additionalKmsKeyArns ?? [], SageMakerGuardrails.MAX_ADDITIONAL_KEYS, /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/, 0);
+    const typePattern = /^(ml\.[a-z0-9*-]+\.[a-z0-9*]+|ml\.[a-z0-9*-]*\*|system)$/;
+    this.checkList('notebookInstanceTypes', inputs.notebookInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES, typePattern, 1);
+    this.checkList('studioInstanceTypes', inputs.studioInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES + 1, typePattern, 1);
+    this.checkList('endpointInstanceTypes', inputs.endpointInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES, typePattern, 1);
+    this.checkList('trainingInstanceTypes', inputs.trainingInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES, typePattern, 1);
+    this.checkList('presignedUrlSourceIps', inputs.presignedUrlSourceIps, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES,
+      /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/, 0);
+    this.checkList('presignedUrlVpcEndpointIds', inputs.presignedUrlVpcEndpointIds, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES, /^vpce-[0-9a-f]{8,17}$/, 0);
+    this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, /^(?!aws:)[\w.:/=+@-]{1,128}$/, 0);
+    const runtime = props.maxJobRuntime;
+    if (runtime && !runtime.isUnresolved()) {
+      const seconds = runtime.toSeconds({ integral: false });
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 28 * 24 * 3600) {
+        throw validationError(this, 'InvalidMaxJobRuntime',
+          `\`maxJobRuntime\` is ${seconds} seconds: give whole seconds from 1 to 2419200 (28 days, the largest runtime SageMaker accepts).`);
+      }
+    }
+    if (securityGroupIds.length === 0) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:GuardrailsAnySecurityGroup',
+        'No `securityGroups`/`securityGroupIds`: workloads must name a security group, but any one passes. Pass the security groups of your notebooks, jobs, models and Studio domain.');
+    }
+    return inputs;
+  }
+
+  private checkList(prop: string, values: string[], max: number, pattern: RegExp, min: number): void {
+    if (values.length > max) {
+      throw validationError(this, 'GuardrailAllowlistTooLong',
+        `\`${prop}\` has ${values.length} entries; at most ${max} are accepted so that every guardrail policy stays under IAM's and AWS Organizations' size limits. Use wildcards (e.g. 'ml.m5.*') or fewer entries.`);
+    }
+    if (values.length < min) {
+      throw validationError(this, 'GuardrailAllowlistEmpty', `\`${prop}\` is empty: give at least ${min} entry, or leave it out for the default.`);
+    }
+    for (const v of values) {
+      if (!Token.isUnresolved(v) && !pattern.test(v)) {
+        throw validationError(this, 'GuardrailInvalidValue', `\`${prop}\` has an invalid entry '${v}' (expected ${pattern}).`);
+      }
+    }
+  }
+
+  private validateTargets(targets: string[]): void {
+    for (const t of targets) {
+      if (!Token.isUnresolved(t) && !/^(\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/.test(t)) {
+        throw validationError(this, 'InvalidScpTarget',
+          `\`scpTargetIds\` has '${t}', which is not an account ID (12 digits), an organizational unit ID (ou-xxxx-yyyyyyyy) or a root ID (r-xxxx).`);
+      }
+    }
+  }
+}
+
+/**
+ * Length a reference stands for once deployed: IDs (subnet-, sg-, vpce-) are at most 24
+ * characters; ARNs (a KMS key in any partition, multi-Region keys included) at most 96.
+ */
+const REF_LENGTH = 24;
+const ARN_LENGTH = 96;
+
+function concreteForSizing(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(concreteForSizing);
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  if ('Ref' in obj) return 'x'.repeat(REF_LENGTH);
+  if ('Fn::GetAtt' in obj) return 'x'.repeat((obj['Fn::GetAtt'] as string[])[1] === 'Arn' ? ARN_LENGTH : REF_LENGTH);
+  if ('Fn::Join' in obj) {
+    const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => String(concreteForSizing(p))).join(sep);
+  }
+  if (Object.keys(obj).some((k) => k.startsWith('Fn::'))) return 'x'.repeat(ARN_LENGTH);
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, concreteForSizing(v)]));
+}
+
+/** The size IAM and Organizations count (no whitespace), with references at their deployed length. */
+function estimatedSize(scope: IConstruct, doc: iam.PolicyDocument): number {
+  return JSON.stringify(concreteForSizing(Stack.of(scope).resolve(doc.toJSON())) ?? {}).length;
+}
+
+/** Packs statements, in order, into documents each under `limit` characters. */
+function splitBySize(scope: IConstruct, statements: iam.PolicyStatement[], limit: number): iam.PolicyStatement[][] {
+  const groups: iam.PolicyStatement[][] = [];
+  let current: iam.PolicyStatement[] = [];
+  for (const st of statements) {
+    const candidate = [...current, st];
+    if (current.length > 0 && estimatedSize(scope, new iam.PolicyDocument({ statements: candidate })) > limit) {
+      groups.push(current);
+      current = [st];
+    } else {
+      current = candidate;
+    }
+  }
+  if (current.length > 0) {
+    groups.push(current);
+  }
+  return groups;
+}

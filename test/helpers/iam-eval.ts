@@ -1,0 +1,210 @@
+/**
+ * A small IAM policy evaluator for tests: enough of the documented semantics to prove that a
+ * synthesized policy denies what it should and nothing else.
+ *
+ * Supported: Action/NotAction and Resource/NotResource with `*` and `?` wildcards (actions case-
+ * insensitive); operators String(Not)Equals, String(Not)Like, Arn(Not)Equals, Arn(Not)Like, Bool,
+ * Null, Numeric(Not)Equals/LessThan/GreaterThan(Equals), IpAddress/NotIpAddress (IPv4), each with
+ * `IfExists` and the `ForAnyValue:`/`ForAllValues:` set prefixes.
+ *
+ * Semantics (IAM User Guide, "Condition operators" and "multivalued context keys"):
+ * - all operators of a Condition block, and all keys of an operator, must match (AND); the values
+ *   listed for one key are ORed (for negated operators: the request value matches none of them);
+ * - a key absent from the request: `...IfExists` matches; `ForAllValues:` matches (vacuously);
+ *   `ForAnyValue:` does not; negated single-valued operators (`StringNotEquals`, `ArnNotLike`,
+ *   `NotIpAddress`...) match; every other operator does not; `Null` tests exactly this;
+ * - a single-valued operator on a key with several request values is an error here (IAM's
+ *   behaviour is undefined-ish and our policies must not rely on it).
+ */
+
+/** A policy document as JSON, references already substituted. */
+export interface PolicyJson {
+  readonly Statement: StatementJson[] | StatementJson;
+}
+
+/** One statement as JSON. */
+export interface StatementJson {
+  readonly Sid?: string;
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action?: string | string[];
+  readonly NotAction?: string | string[];
+  readonly Resource?: string | string[];
+  readonly NotResource?: string | string[];
+  readonly Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
+}
+
+/** A request: action, resource and context keys (absent keys are simply not listed). */
+export interface RequestContext {
+  readonly action: string;
+  readonly resource?: string;
+  readonly context?: Record<string, string | string[] | boolean | number>;
+}
+
+/** The outcome of evaluating identity-policy statements. */
+export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
+
+const arr = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+function wildcardToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
+  const body = pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
+}
+
+function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
+  return wildcardToRegExp(pattern, caseInsensitive).test(value);
+}
+
+function ipv4Bits(ip: string): string {
+  const parts = ip.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+    throw new Error(`iam-eval: not an IPv4 address: ${ip}`);
+  }
+  return parts.map((p) => p.toString(2).padStart(8, '0')).join('');
+}
+
+function inCidr(ip: string, cidr: string): boolean {
+  const [base, bitsText] = cidr.includes('/') ? cidr.split('/') : [cidr, '32'];
+  const bits = Number(bitsText);
+  return ipv4Bits(ip).slice(0, bits) === ipv4Bits(base).slice(0, bits);
+}
+
+/** Does one request value match one policy value, for a base operator (without Not)? */
+function positiveMatch(base: string, requestValue: string, policyValue: string): boolean {
+  switch (base) {
+    case 'StringEquals': return requestValue === policyValue;
+    case 'StringEqualsIgnoreCase': return requestValue.toLowerCase() === policyValue.toLowerCase();
+    case 'StringLike': return wildcardMatch(policyValue, requestValue);
+    case 'ArnEquals':
+    case 'ArnLike': return wildcardMatch(policyValue, requestValue);
+    case 'Bool': return requestValue.toLowerCase() === policyValue.toLowerCase();
+    case 'IpAddress': return inCidr(requestValue, policyValue);
+    case 'NumericEquals': return Number(requestValue) === Number(policyValue);
+    case 'NumericLessThan': return Number(requestValue) < Number(policyValue);
+    case 'NumericLessThanEquals': return Number(requestValue) <= Number(policyValue);
+    case 'NumericGreaterThan': return Number(requestValue) > Number(policyValue);
+    case 'NumericGreaterThanEquals': return Number(requestValue) >= Number(policyValue);
+    default: throw new Error(`iam-eval: unsupported condition operator ${base}`);
+  }
+}
+
+const NEGATED: Record<string, string> = {
+  StringNotEquals: 'StringEquals',
+  StringNotEqualsIgnoreCase: 'StringEqualsIgnoreCase',
+  StringNotLike: 'StringLike',
+  ArnNotEquals: 'ArnEquals',
+  ArnNotLike: 'ArnLike',
+  NotIpAddress: 'IpAddress',
+  NumericNotEquals: 'NumericEquals',
+};
+
+function lookup(context: RequestContext['context'], key: string): string[] | undefined {
+  if (!context) return undefined;
+  const found = Object.keys(context).find((k) => k.toLowerCase() === key.toLowerCase());
+  if (found === undefined) return undefined;
+  const values = arr(context[found] as string | string[]).map(String);
+  return values.length === 0 ? undefined : values;
+}
+
+/** Evaluates one operator/key pair of a Condition block against the request. */
+export function conditionMatches(operatorWithPrefix: string, key: string, policyValues: string[], request: RequestContext): boolean {
+  let op = operatorWithPrefix;
+  let set: 'any' | 'all' | undefined;
+  if (op.startsWith('ForAnyValue:')) { set = 'any'; op = op.slice('ForAnyValue:'.length); }
+  if (op.startsWith('ForAllValues:')) { set = 'all'; op = op.slice('ForAllValues:'.length); }
+  const ifExists = op.endsWith('IfExists');
+  if (ifExists) op = op.slice(0, -'IfExists'.length);
+  const values = lookup(request.context, key);
+
+  if (op === 'Null') {
+    if (set) throw new Error('iam-eval: Null takes no set prefix');
+    const wantAbsent = policyValues.some((v) => String(v).toLowerCase() === 'true');
+    return wantAbsent ? values === undefined : values !== undefined;
+  }
+
+  const negatedBase = NEGATED[op];
+  const base = negatedBase ?? op;
+  if (values === undefined) {
+    if (ifExists) return true;
+    if (set === 'all') return true;
+    if (set === 'any') return false;
+    return negatedBase !== undefined;
+  }
+  // one request value against the policy values: ORed, or "none of them" for a negated operator
+  const single = (v: string): boolean => {
+    const any = policyValues.some((p) => positiveMatch(base, v, String(p)));
+    return negatedBase ? !any : any;
+  };
+  if (set === 'any') return values.some(single);
+  if (set === 'all') return values.every(single);
+  if (values.length > 1) {
+    throw new Error(`iam-eval: single-valued operator ${operatorWithPrefix} used on multi-valued key ${key}; use ForAnyValue:/ForAllValues:`);
+  }
+  return single(values[0]);
+}
+
+/** True when the statement applies to the request (action, resource and every condition). */
+export function statementMatches(statement: StatementJson, request: RequestContext): boolean {
+  const actionHit = (patterns: string[]) => patterns.some((p) => wildcardMatch(p, request.action, true));
+  if (statement.Action !== undefined && !actionHit(arr(statement.Action))) return false;
+  if (statement.NotAction !== undefined && actionHit(arr(statement.NotAction))) return false;
+  const resource = request.resource ?? '*';
+  const resourceHit = (patterns: string[]) => patterns.some((p) => wildcardMatch(p, resource));
+  if (statement.Resource !== undefined && !resourceHit(arr(statement.Resource))) return false;
+  if (statement.NotResource !== undefined && resourceHit(arr(statement.NotResource))) return false;
+  for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
+    for (const [key, value] of Object.entries(keys)) {
+      if (!conditionMatches(operator, key, arr(value as string | string[]).map(String), request)) return false;
+    }
+  }
+  return true;
+}
+
+/** The Sids (or indexes) of the Deny statements that apply to the request. */
+export function denyingStatements(policies: PolicyJson[], request: RequestContext): string[] {
+  const hits: string[] = [];
+  policies.forEach((p, pi) => arr(p.Statement).forEach((s, si) => {
+    if (s.Effect === 'Deny' && statementMatches(s, request)) hits.push(s.Sid ?? `${pi}/${si}`);
+  }));
+  return hits;
+}
+
+/** Explicit deny wins; otherwise an applicable Allow allows; otherwise implicit deny. */
+export function evaluate(policies: PolicyJson[], request: RequestContext): Decision {
+  if (denyingStatements(policies, request).length > 0) return 'ExplicitDeny';
+  const allowed = policies.some((p) => arr(p.Statement).some((s) => s.Effect === 'Allow' && statementMatches(s, request)));
+  return allowed ? 'Allow' : 'ImplicitDeny';
+}
+
+/**
+ * Replaces CloudFormation intrinsics with concrete values: `{Ref: X}` → values[X],
+ * `{Fn::GetAtt: [X, A]}` → values['X.A'], `Fn::Join`, and the pseudo parameters
+ * (AWS::Partition → aws, AWS::Region → us-east-1, AWS::AccountId → 111122223333, AWS::URLSuffix).
+ * An unknown reference throws, so a test never evaluates a half-resolved policy.
+ */
+export function substituteRefs(value: unknown, values: Record<string, string>): any {
+  const pseudo: Record<string, string> = {
+    'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::URLSuffix': 'amazonaws.com',
+  };
+  if (Array.isArray(value)) return value.map((v) => substituteRefs(v, values));
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 1 && keys[0] === 'Ref') {
+    const id = obj.Ref as string;
+    const v = values[id] ?? pseudo[id];
+    if (v === undefined) throw new Error(`iam-eval: no concrete value for Ref ${id}`);
+    return v;
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::GetAtt') {
+    const [id, attr] = obj['Fn::GetAtt'] as [string, string];
+    const v = values[`${id}.${attr}`];
+    if (v === undefined) throw new Error(`iam-eval: no concrete value for Fn::GetAtt ${id}.${attr}`);
+    return v;
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Join') {
+    const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
+    return parts.map((p) => substituteRefs(p, values)).join(sep);
+  }
+  if (keys.length === 1 && keys[0].startsWith('Fn::')) throw new Error(`iam-eval: unsupported intrinsic ${keys[0]}`);
+  return Object.fromEntries(keys.map((k) => [k, substituteRefs(obj[k], values)]));
+}
