@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,7 +17,9 @@ import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { hasLocalNvmeStorage, instanceFamily, isNitroInstanceType } from '../private/instance-types';
+import { defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
+import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
 /** The one production variant of a SecureEndpoint. */
@@ -286,7 +288,7 @@ export class SecureEndpoint extends Construct {
     this.environment = env;
     const stack = Stack.of(this);
 
-    this.endpointName = props.endpointName ?? defaultName(this);
+    this.endpointName = props.endpointName ?? defaultSageMakerName(this);
     const instanceType = props.instanceType ?? 'ml.m5.large';
     const initialCount = props.initialInstanceCount ?? 2;
     const nvme = !Token.isUnresolved(instanceType) && hasLocalNvmeStorage(instanceType);
@@ -457,7 +459,7 @@ export class SecureEndpoint extends Construct {
   private validate(props: SecureEndpointProps, instanceType: string, initialCount: number, nvme: boolean,
     sampling: number, maxCapacity: number, targetInvocations: number): void {
     const name = this.endpointName;
-    if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
+    if (!Token.isUnresolved(name) && !sageMakerNamePattern().test(name)) {
       throw validationError(this, 'InvalidEndpointName',
         `\`endpointName\` '${name}' must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit. Use a name such as 'churn-model-prod'.`);
     }
@@ -568,31 +570,11 @@ export class SecureEndpoint extends Construct {
 
   /** Network interfaces of the model: only in the environment VPC, subnets and the endpoint's group. */
   private grantNetworkInterfaces(ecrImage: boolean): void {
-    const stack = Stack.of(this);
-    const env = this.environment;
-    const subnetArns = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnets.map((s) =>
-      stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
-    const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: env.network.vpc.vpcId });
-    const sgArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.securityGroup.securityGroupId });
-    const eniArn = stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' });
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ModelNetworkInterfacesUseEnvironmentSubnetsAndEndpointGroup',
-      actions: ['ec2:CreateNetworkInterface'],
-      resources: [...subnetArns, sgArn],
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ModelNetworkInterfacesInEnvironmentVpc',
-      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
-      resources: [eniArn],
-      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DescribeNetworkForVpcModel',
-      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-      resources: ['*'],
-    }));
-    acknowledgeScopedWildcards(this.role, [eniArn],
-      'Network interfaces that SageMaker creates for a VPC model get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the endpoint security group.');
+    grantVpcNetworkInterfaces(this.role, this.environment.network, this.securityGroup, {
+      create: 'ModelNetworkInterfacesUseEnvironmentSubnetsAndEndpointGroup',
+      inVpc: 'ModelNetworkInterfacesInEnvironmentVpc',
+      describe: 'DescribeNetworkForVpcModel',
+    }, 'Network interfaces that SageMaker creates for a VPC model get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the endpoint security group.');
     const reasons = [
       'ec2:Describe* calls for VPC models support no resource-level permissions (read-only)',
       'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/Endpoints namespace',
@@ -714,16 +696,4 @@ function allowCloudWatchToPublishWith(scope: Construct, key: kms.IKey): void {
     resources: ['*'],
     conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(scope).region}.amazonaws.com` } },
   }));
-}
-
-/**
- * An endpoint name derived from the construct path: lowercase letters, digits and hyphens, at
- * most 63 (SageMaker writes names in lowercase in ARNs, so lowercase keeps names and ARNs equal).
- */
-function defaultName(scope: Construct): string {
-  return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
-    .toLowerCase()
-    .replace(/[^a-zA-Z0-9-]/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
 }

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Fn, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,10 +15,12 @@ import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SecureBucket } from '../environment/secure-bucket';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { isNitroInstanceType } from '../private/instance-types';
+import { defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
 import { sdkDefaults } from '../private/sdk-defaults';
+import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
 /** The tag that marks the jobs a notebook launched; its role may only see and stop those. */
@@ -258,7 +260,7 @@ export class SecureNotebook extends Construct {
     this.environment = env;
     const stack = Stack.of(this);
 
-    this.notebookName = props.notebookName ?? defaultName(this);
+    this.notebookName = props.notebookName ?? defaultSageMakerName(this);
     this.validate(props);
 
     const key = props.encryptionKey ?? env.key;
@@ -281,7 +283,7 @@ export class SecureNotebook extends Construct {
     this.jobSecurityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
     acknowledge(this.jobSecurityGroup,
       'The only ingress rule admits the job security group itself: instances of one distributed training job exchange gradients and MPI/NCCL traffic on ports chosen at run time; nothing outside the group can connect.',
-      'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+      ...FINDINGS.selfReferencingIngress);
 
     const services = [
       SageMakerEndpointService.SAGEMAKER_API,
@@ -417,11 +419,7 @@ export class SecureNotebook extends Construct {
       conditions.StringEquals = { 'aws:SourceVpce': options.vpcEndpoints.map((e) => e.vpcEndpointId) };
     }
     if (options.sourceIpRanges && options.sourceIpRanges.length > 0) {
-      for (const cidr of options.sourceIpRanges) {
-        if (!Token.isUnresolved(cidr) && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
-          throw validationError(this, 'InvalidCidr', `\`sourceIpRanges\` entry '${cidr}' is not a CIDR range. Use the form '203.0.113.0/24'.`);
-        }
-      }
+      validateSourceIpRanges(this, options.sourceIpRanges);
       conditions.IpAddress = { 'aws:SourceIp': options.sourceIpRanges };
     }
     return iam.Grant.addToPrincipal({
@@ -434,7 +432,7 @@ export class SecureNotebook extends Construct {
 
   private validate(props: SecureNotebookProps): void {
     const name = this.notebookName;
-    if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
+    if (!Token.isUnresolved(name) && !sageMakerNamePattern().test(name)) {
       throw validationError(this, 'InvalidNotebookName',
         `\`notebookName\` '${name}' must be 1-63 letters, digits and single hyphens, starting and ending with a letter or digit. Use a name such as 'team-a-explore'.`);
     }
@@ -547,35 +545,15 @@ export class SecureNotebook extends Construct {
 
   /** What every job launched from the notebook needs to run in the VPC and write its logs. */
   private grantJobRoleBasics(repositories: ecr.IRepository[]): void {
-    const stack = Stack.of(this);
-    const env = this.environment;
-    const subnetArns = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnets.map((s) =>
-      stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
-    const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: env.network.vpc.vpcId });
-    const jobSgArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.jobSecurityGroup.securityGroupId });
-    const eniArn = stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' });
     this.grantOwnLogs(this.jobRole, 'TrainingJobs', '*');
     this.grantOwnLogs(this.jobRole, 'ProcessingJobs', '*');
 
     // Network interfaces of VPC jobs: only in the environment's subnets, only with the job security group.
-    this.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
-      actions: ['ec2:CreateNetworkInterface'],
-      resources: [...subnetArns, jobSgArn],
-    }));
-    this.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'JobNetworkInterfacesInEnvironmentVpc',
-      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
-      resources: [eniArn],
-      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
-    }));
-    this.jobRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DescribeNetworkForVpcJobs',
-      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-      resources: ['*'],
-    }));
-    acknowledgeScopedWildcards(this.jobRole, [eniArn],
-      'Network interfaces that SageMaker creates for VPC jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
+    grantVpcNetworkInterfaces(this.jobRole, this.environment.network, this.jobSecurityGroup, {
+      create: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
+      inVpc: 'JobNetworkInterfacesInEnvironmentVpc',
+      describe: 'DescribeNetworkForVpcJobs',
+    }, 'Network interfaces that SageMaker creates for VPC jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
     const starReasons = ['ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only)'];
     if (repositories.length > 0) {
       for (const repo of repositories) {
@@ -600,16 +578,4 @@ export class SecureNotebook extends Construct {
     }));
     acknowledge(this.role, 'sts:GetServiceBearerToken supports no resource-level permissions; it is limited by condition to CodeArtifact tokens.', 'AwsSolutions-IAM5[Resource::*]');
   }
-}
-
-/**
- * A notebook instance name derived from the construct path: lowercase letters, digits and hyphens,
- * at most 63 (SageMaker writes names in lowercase in ARNs, so lowercase keeps names and ARNs equal).
- */
-function defaultName(scope: Construct): string {
-  return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
-    .toLowerCase()
-    .replace(/[^a-zA-Z0-9-]/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
 }

@@ -23,6 +23,11 @@ export const FINDINGS = {
     'NIST.800.53.R5-S3BucketReplicationEnabled',
     'PCI.DSS.321-S3BucketReplicationEnabled',
   ],
+  selfReferencingIngress: [
+    'HIPAA.Security-EC2RestrictedCommonPorts',
+    'NIST.800.53.R5-EC2RestrictedCommonPorts',
+    'PCI.DSS.321-EC2RestrictedCommonPorts',
+  ],
   bucketKmsEncryption: [
     'HIPAA.Security-S3DefaultEncryptionKMS',
     'NIST.800.53.R5-S3DefaultEncryptionKMS',

@@ -84,3 +84,20 @@ export const KMS_FOR_ENCRYPTED_SNS_PUBLISHERS = ['kms:Decrypt', 'kms:GenerateDat
 
 /** Custom metrics of training jobs; always narrowed with a `cloudwatch:namespace` condition. */
 export const CLOUDWATCH_PUT_METRIC_DATA = ['cloudwatch:PutMetricData'];
+
+/** Network interfaces of VPC jobs and models, managed by SageMaker with the execution role. */
+export const EC2_NETWORK_INTERFACE_MANAGE = [
+  'ec2:CreateNetworkInterface',
+  'ec2:CreateNetworkInterfacePermission',
+  'ec2:DeleteNetworkInterface',
+  'ec2:DeleteNetworkInterfacePermission',
+];
+
+/** Read-only network lookups of VPC jobs and models (no resource-level permissions exist for them). */
+export const EC2_NETWORK_DESCRIBE = [
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeVpcs',
+  'ec2:DescribeDhcpOptions',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSecurityGroups',
+];

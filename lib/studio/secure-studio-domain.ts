@@ -1,9 +1,8 @@
-import { Annotations, ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { STUDIO_LIFECYCLE_CONTENT_LIMIT, STUDIO_USER_PLACEHOLDER, studioLifecycleScript } from './lifecycle';
 import { SecureUserProfile, UserProfileOptions } from './secure-user-profile';
 import { allowSourceIdentity } from './source-identity';
@@ -12,11 +11,13 @@ import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { estimatedBase64Length } from '../notebook/lifecycle';
 import { PresignedUrlOptions } from '../notebook/secure-notebook';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { instanceFamily, isNitroInstanceType } from '../private/instance-types';
+import { defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
 import { MANAGED_POLICY_SIZE_LIMIT, policySize } from '../private/policy-size';
 import { sdkDefaults } from '../private/sdk-defaults';
+import { acknowledgeWildcardResources } from '../private/wildcards';
 
 /** The tag that names the Studio user behind a role: the shared policy scopes S3 prefixes with it. */
 const STUDIO_USER_TAG = 'secure-sagemaker-studio-user';
@@ -29,7 +30,7 @@ const MIN_IDLE_MINUTES = 60;
 const MAX_IDLE_MINUTES = 525600;
 
 /** The user profile name pattern of the SageMaker API. */
-const PROFILE_NAME_PATTERN = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
+const PROFILE_NAME_PATTERN = sageMakerNamePattern();
 
 /** The IAM policy variable SageMaker fills with the calling user profile's name. */
 const USER_PROFILE_NAME_VARIABLE = '${sagemaker:UserProfileName}';
@@ -227,7 +228,7 @@ export class SecureStudioDomain extends Construct {
     this.environment = env;
     const stack = Stack.of(this);
 
-    this.domainName = props.domainName ?? defaultName(this);
+    this.domainName = props.domainName ?? defaultSageMakerName(this);
     this.authMode = props.authMode ?? StudioAuthMode.IAM;
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const idleMinutes = props.idleTimeout ? props.idleTimeout.toMinutes({ integral: false }) : MIN_IDLE_MINUTES;
@@ -247,7 +248,7 @@ export class SecureStudioDomain extends Construct {
       'NFS to the home EFS mount targets that SageMaker creates in the domain subnets');
     acknowledge(this.securityGroup,
       'The only ingress rule admits the domain security group itself: Studio apps of one domain talk to each other on ports chosen at run time; nothing outside the group can connect.',
-      'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+      ...FINDINGS.selfReferencingIngress);
     this.jobSecurityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
       vpc: env.network.vpc,
       description: `Jobs launched from Studio domain ${this.domainName}: traffic within the group (distributed training) and HTTPS to S3`,
@@ -256,7 +257,7 @@ export class SecureStudioDomain extends Construct {
     this.jobSecurityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
     acknowledge(this.jobSecurityGroup,
       'The only ingress rule admits the job security group itself: instances of one distributed training job exchange gradients and MPI/NCCL traffic on ports chosen at run time; nothing outside the group can connect.',
-      'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+      ...FINDINGS.selfReferencingIngress);
     env.network.requireEndpoints(this.securityGroup, [
       SageMakerEndpointService.SAGEMAKER_API,
       SageMakerEndpointService.SAGEMAKER_RUNTIME,
@@ -437,11 +438,7 @@ export class SecureStudioDomain extends Construct {
       conditions.StringEquals = { 'aws:SourceVpce': options.vpcEndpoints.map((e) => e.vpcEndpointId) };
     }
     if (options.sourceIpRanges && options.sourceIpRanges.length > 0) {
-      for (const cidr of options.sourceIpRanges) {
-        if (!Token.isUnresolved(cidr) && !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
-          throw validationError(this, 'InvalidCidr', `\`sourceIpRanges\` entry '${cidr}' is not a CIDR range. Use the form '203.0.113.0/24'.`);
-        }
-      }
+      validateSourceIpRanges(this, options.sourceIpRanges);
       conditions.IpAddress = { 'aws:SourceIp': options.sourceIpRanges };
     }
     return iam.Grant.addToPrincipal({
@@ -537,13 +534,13 @@ export class SecureStudioDomain extends Construct {
       objectArns.push(env.artifactsBucket.bucket.arnForObjects(`${sharingPrefix}*`));
     }
 
-    acknowledgeWildcards(policy, ['*'],
+    acknowledgeWildcardResources(policy, ['*'],
       'sagemaker:ListApps and sagemaker:ListSpaces support no resource-level permissions; they list names and status only, and every action on a space or app is limited to the user\'s own private spaces.');
-    acknowledgeWildcards(policy, [spaces, apps],
+    acknowledgeWildcardResources(policy, [spaces, apps],
       'Space and app names are chosen by users at run time, so the ARNs end in a wildcard within this domain; creating, updating and deleting require the caller to own the private space (sagemaker:OwnerUserProfileArn, SpaceSharingType Private), tagging is limited to creation, and describe is read-only.');
-    acknowledgeWildcards(data, [streamArn],
+    acknowledgeWildcardResources(data, [streamArn],
       'SageMaker names the log streams of Studio apps after the domain, space and app at run time; the wildcard is limited to this domain\'s streams, and the policy only creates streams and puts events, never reads or deletes.');
-    acknowledgeWildcards(data, objectArns,
+    acknowledgeWildcardResources(data, objectArns,
       'Object ARNs under each user\'s own prefix (studio/<domain>/users/<the aws:PrincipalTag of the calling role>/) and, when sharing is on, the domain\'s shared-notebooks prefix; the trailing wildcard names the objects of the prefix and no other prefix or bucket is granted.');
   }
 
@@ -603,28 +600,4 @@ function policyGrantee(policy: iam.ManagedPolicy): iam.IGrantable {
     },
   };
   return principal;
-}
-
-/**
- * Acknowledges the AwsSolutions-IAM5 findings for exactly these wildcard resources on a policy,
- * computing the finding IDs the way cdk-nag does (as `acknowledgeScopedWildcards` does for roles).
- */
-function acknowledgeWildcards(policy: IConstruct, resources: string[], reason: string): void {
-  const stack = Stack.of(policy);
-  const ids = resources
-    .map((r) => flattenCfnReference(stack.resolve(r)))
-    .filter((flat) => flat.includes('*'))
-    .map((flat) => `AwsSolutions-IAM5[Resource::${flat}]`);
-  if (ids.length > 0) {
-    acknowledge(policy, reason, ...ids);
-  }
-}
-
-/** A domain name derived from the construct path. */
-function defaultName(scope: Construct): string {
-  return Names.uniqueResourceName(scope, { maxLength: 63, separator: '-' })
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
 }

@@ -7,6 +7,7 @@ import { allowSourceIdentity } from './source-identity';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
+import { sageMakerNamePattern } from '../private/names';
 
 /** CloudFormation's limit of resources per stack. */
 const STACK_RESOURCE_LIMIT = 500;
@@ -86,7 +87,7 @@ export class SecureUserProfile extends Construct {
     this.domain = props.domain;
     this.userProfileName = props.userProfileName;
     const name = props.userProfileName;
-    if (!Token.isUnresolved(name) && !/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(name)) {
+    if (!Token.isUnresolved(name) && !sageMakerNamePattern().test(name)) {
       throw validationError(this, 'InvalidUserProfileName',
         `\`userProfileName\` '${name}' must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit (pattern ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$). Use a name such as 'alice' or 'data-team-bob'.`);
     }

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Aws, Duration, Names, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,11 +10,13 @@ import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SecureBucket } from '../environment/secure-bucket';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { hasLocalNvmeStorage, isNitroInstanceType } from '../private/instance-types';
+import { defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
 import { sdkDefaults } from '../private/sdk-defaults';
+import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
 /** Tag on every job the construct starts (value: the job name prefix); its roles act only on jobs carrying it. */
@@ -231,7 +233,7 @@ export class SecureTrainingJob extends Construct {
     this.environment = env;
     const stack = Stack.of(this);
 
-    this.jobNamePrefix = props.jobNamePrefix ?? defaultPrefix(this);
+    this.jobNamePrefix = props.jobNamePrefix ?? defaultSageMakerName(this, MAX_PREFIX_LENGTH);
     this.outputPrefix = props.outputPrefix ?? `training/${this.jobNamePrefix}/`;
     this.instanceType = props.instanceType ?? 'ml.m5.xlarge';
     const instanceCount = props.instanceCount ?? 1;
@@ -255,7 +257,7 @@ export class SecureTrainingJob extends Construct {
       this.securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
       acknowledge(this.securityGroup,
         'The only ingress rule admits the job security group itself: instances of one distributed training job exchange gradients and MPI/NCCL traffic on ports chosen at run time; nothing outside the group can connect.',
-        'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-EC2RestrictedCommonPorts', 'PCI.DSS.321-EC2RestrictedCommonPorts');
+        ...FINDINGS.selfReferencingIngress);
     }
     if (props.image.repository) {
       env.network.requireEndpoints(this.securityGroup, [SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR]);
@@ -436,7 +438,7 @@ export class SecureTrainingJob extends Construct {
         `\`image\` ${imageProblem}. Use the full URI of the AWS Deep Learning Container, e.g. '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311'.`);
     }
     const prefix = this.jobNamePrefix;
-    if (!Token.isUnresolved(prefix) && !new RegExp(`^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,${MAX_PREFIX_LENGTH - 1}}$`).test(prefix)) {
+    if (!Token.isUnresolved(prefix) && !sageMakerNamePattern(MAX_PREFIX_LENGTH).test(prefix)) {
       throw validationError(this, 'InvalidJobNamePrefix',
         `\`jobNamePrefix\` '${prefix}' must be 1-${MAX_PREFIX_LENGTH} letters, digits and single hyphens, starting and ending with a letter or digit, so that '<prefix>-<execution id>' fits the 63 characters of a training job name.`);
     }
@@ -490,11 +492,6 @@ export class SecureTrainingJob extends Construct {
     const stack = Stack.of(this);
     const env = this.environment;
     const role = this.trainingRole;
-    const subnetArns = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnets.map((s) =>
-      stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
-    const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: env.network.vpc.vpcId });
-    const sgArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: this.securityGroup.securityGroupId });
-    const eniArn = stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' });
 
     // Logs: only the streams of this construct's jobs (SageMaker names them '<job name>/algo-<n>-<time>').
     const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
@@ -524,24 +521,11 @@ export class SecureTrainingJob extends Construct {
     }
 
     // Network interfaces in the VPC: only in the environment's subnets, only with the job security group.
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
-      actions: ['ec2:CreateNetworkInterface'],
-      resources: [...subnetArns, sgArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'JobNetworkInterfacesInEnvironmentVpc',
-      actions: ['ec2:CreateNetworkInterface', 'ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface', 'ec2:DeleteNetworkInterfacePermission'],
-      resources: [eniArn],
-      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DescribeNetworkForVpcJobs',
-      actions: ['ec2:DescribeNetworkInterfaces', 'ec2:DescribeVpcs', 'ec2:DescribeDhcpOptions', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups'],
-      resources: ['*'],
-    }));
-    acknowledgeScopedWildcards(role, [eniArn],
-      'Network interfaces that SageMaker creates for VPC training jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
+    grantVpcNetworkInterfaces(role, env.network, this.securityGroup, {
+      create: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
+      inVpc: 'JobNetworkInterfacesInEnvironmentVpc',
+      describe: 'DescribeNetworkForVpcJobs',
+    }, 'Network interfaces that SageMaker creates for VPC training jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
     const starReasons = [
       'ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only)',
       'cloudwatch:PutMetricData supports none either and is limited by condition to the /aws/sagemaker/TrainingJobs namespace',
@@ -612,13 +596,4 @@ export class SecureTrainingJob extends Construct {
     acknowledgeScopedWildcards(role, [jobArn],
       `Training job names are '${this.jobNamePrefix}-<execution name>', known only when an execution starts; creation is allowed only with the environment subnets, job security group, KMS key, isolation/encryption settings, a bounded runtime and the ownership tag, and describe/stop only on jobs carrying that tag.`);
   }
-}
-
-/** A job name prefix derived from the construct path: lowercase letters, digits and hyphens, at most 26. */
-function defaultPrefix(scope: Construct): string {
-  return Names.uniqueResourceName(scope, { maxLength: MAX_PREFIX_LENGTH, separator: '-' })
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/-+/g, '-')
-    .replace(/^-|-$/g, '');
 }

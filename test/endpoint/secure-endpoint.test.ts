@@ -17,6 +17,7 @@ import {
 import { declaredAcknowledgements, unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
+import { render, statementsOf } from '../helpers/template';
 
 const DLC = '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker';
 const NVME_KMS_IDS = [
@@ -24,22 +25,6 @@ const NVME_KMS_IDS = [
   'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
   'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured',
 ];
-
-/** Renders a resolved Fn::Join / literal as text, with references as <LogicalId>. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  if (value?.Ref) return `<${value.Ref}>`;
-  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
-  return JSON.stringify(value);
-}
-
-function statementsOf(stack: Stack, logicalIdPrefix: string): any[] {
-  const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
-  const entries = Object.entries(policies).filter(([id]) => id.startsWith(logicalIdPrefix));
-  expect(entries.length).toBeGreaterThan(0);
-  return entries.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
-}
 
 function only(stack: Stack, type: string): any {
   const found = Object.values(Template.fromStack(stack).findResources(type));

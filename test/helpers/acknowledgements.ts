@@ -1,4 +1,4 @@
-import { CfnResource, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { SageMakerSecurityChecks } from '../../lib';
@@ -68,9 +68,4 @@ export function unneededAcknowledgements(root: IConstruct): DeclaredAcknowledgem
   const declared = declaredAcknowledgements(root);
   const raw = rawFindings(root);
   return declared.filter((a) => !raw.some((f) => f.rule === a.id && (f.path === a.path || f.path.startsWith(`${a.path}/`))));
-}
-
-/** True when `x` is an L1 resource. */
-export function isCfn(x: IConstruct): x is CfnResource {
-  return CfnResource.isCfnResource(x);
 }

@@ -7,29 +7,12 @@ import { DataAccess, SageMakerEndpointService, SageMakerEnvironment, SecureNoteb
 import { declaredAcknowledgements, unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
-
-/** Renders a resolved Fn::Join / literal as text, with references as <LogicalId>. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  if (value?.Ref) return `<${value.Ref}>`;
-  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
-  if (value?.['Fn::Base64']) return render(value['Fn::Base64']);
-  return JSON.stringify(value);
-}
+import { render, statementsOf } from '../helpers/template';
 
 function lifecycle(stack: Stack, hook: 'OnStart' | 'OnCreate' = 'OnStart'): string {
   const configs = Template.fromStack(stack).findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig');
   const config = Object.values(configs)[0];
   return render(config.Properties[hook][0].Content);
-}
-
-function statementsOf(stack: Stack, logicalIdPrefix: string): any[] {
-  const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
-  // a role's permissions may be spread over several managed policies (Permissions, Permissions2, ...)
-  const entries = Object.entries(policies).filter(([id]) => id.startsWith(logicalIdPrefix));
-  expect(entries.length).toBeGreaterThan(0);
-  return entries.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 }
 
 describe('SecureNotebook', () => {

@@ -7,16 +7,7 @@ import { SageMakerEndpointService, SageMakerEnvironment, SecureStudioDomain, Sec
 import { declaredAcknowledgements, unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
-
-/** Renders a resolved Fn::Join / literal as text, with references as <LogicalId>. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  if (value?.Ref) return `<${value.Ref}>`;
-  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
-  if (value?.['Fn::Base64']) return render(value['Fn::Base64']);
-  return JSON.stringify(value);
-}
+import { render } from '../helpers/template';
 
 function resourcesOf(stack: Stack, type: string, idPrefix = ''): Array<[string, any]> {
   return Object.entries(Template.fromStack(stack).findResources(type)).filter(([id]) => id.startsWith(idPrefix));

@@ -6,17 +6,9 @@ import { SageMakerEnvironment, SecureTrainingJob, SecureTrainingJobProps, Traini
 import { declaredAcknowledgements, unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
+import { render, statementsOf } from '../helpers/template';
 
 const DLC = '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311';
-
-/** Renders a resolved Fn::Join / literal as text, with references as <LogicalId> or <LogicalId.Attr>. */
-function render(value: any): string {
-  if (typeof value === 'string') return value;
-  if (value?.['Fn::Join']) return value['Fn::Join'][1].map(render).join(value['Fn::Join'][0]);
-  if (value?.Ref) return `<${value.Ref}>`;
-  if (value?.['Fn::GetAtt']) return `<${value['Fn::GetAtt'].join('.')}>`;
-  return JSON.stringify(value);
-}
 
 function newJob(props: Partial<SecureTrainingJobProps> = {}, stack: Stack = newTestStack(), id = 'Train'): { stack: Stack; job: SecureTrainingJob } {
   const job = new SecureTrainingJob(stack, id, { image: TrainingImage.fromDeepLearningContainer(DLC), jobNamePrefix: 'churn', ...props });
@@ -31,13 +23,6 @@ function definition(stack: Stack): any {
 
 function task(stack: Stack): any {
   return definition(stack).States.Train;
-}
-
-function statementsOf(stack: Stack, logicalIdPrefix: string): any[] {
-  const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
-  const entries = Object.entries(policies).filter(([id]) => id.startsWith(logicalIdPrefix));
-  expect(entries.length).toBeGreaterThan(0);
-  return entries.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 }
 
 /** Statements with references rendered as text, for exact comparison. */

@@ -189,3 +189,16 @@ function placeholderFor(node: CfnResource, logicalId: string): string {
       return `{${logicalId}}`;
   }
 }
+
+/** Instance-based variants (serverless ones skipped); undefined when the list does not resolve. */
+export function instanceVariants(properties: { [key: string]: any }): Array<{ [key: string]: any }> | undefined {
+  const lists = [properties.ProductionVariants, properties.ShadowProductionVariants ?? []];
+  if (!lists.every(Array.isArray)) {
+    return undefined;
+  }
+  const variants = lists.flat();
+  if (!variants.every(isPlainObject)) {
+    return undefined;
+  }
+  return variants.filter((v) => v.ServerlessConfig === undefined);
+}

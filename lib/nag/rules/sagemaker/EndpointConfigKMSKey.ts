@@ -2,7 +2,7 @@ import { parse } from 'path';
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
 import { hasLocalNvmeStorage } from '../../../private/instance-types';
-import { isPlainObject, renderResource } from '../utils';
+import { instanceVariants, renderResource } from '../utils';
 
 /**
  * SageMaker endpoint configs encrypt the ML storage volumes with a KMS key, except where the API
@@ -35,16 +35,3 @@ export default Object.defineProperty(
   'name',
   { value: parse(__filename).name },
 );
-
-/** Instance-based variants (serverless ones skipped); undefined when the list does not resolve. */
-function instanceVariants(properties: { [key: string]: any }): Array<{ [key: string]: any }> | undefined {
-  const lists = [properties.ProductionVariants, properties.ShadowProductionVariants ?? []];
-  if (!lists.every(Array.isArray)) {
-    return undefined;
-  }
-  const variants = lists.flat();
-  if (!variants.every(isPlainObject)) {
-    return undefined;
-  }
-  return variants.filter((v) => v.ServerlessConfig === undefined);
-}

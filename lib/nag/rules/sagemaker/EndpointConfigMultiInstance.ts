@@ -1,7 +1,7 @@
 import { parse } from 'path';
 import { CfnResource } from 'aws-cdk-lib';
 import { NagRuleCompliance } from 'cdk-nag';
-import { isPlainObject, renderResource } from '../utils';
+import { instanceVariants, renderResource } from '../utils';
 
 /**
  * Instance-based SageMaker endpoint variants run on more than one instance, so that SageMaker
@@ -34,16 +34,3 @@ export default Object.defineProperty(
   'name',
   { value: parse(__filename).name },
 );
-
-/** Instance-based variants (serverless ones skipped); undefined when the list does not resolve. */
-function instanceVariants(properties: { [key: string]: any }): Array<{ [key: string]: any }> | undefined {
-  const lists = [properties.ProductionVariants, properties.ShadowProductionVariants ?? []];
-  if (!lists.every(Array.isArray)) {
-    return undefined;
-  }
-  const variants = lists.flat();
-  if (!variants.every(isPlainObject)) {
-    return undefined;
-  }
-  return variants.filter((v) => v.ServerlessConfig === undefined);
-}

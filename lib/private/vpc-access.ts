@@ -1,0 +1,56 @@
+import { Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as perms from './perms';
+import { acknowledgeScopedWildcards } from './wildcards';
+import type { SageMakerNetwork } from '../environment/sagemaker-network';
+
+/** Statement IDs of the network-interface grants, named for the workload that gets them. */
+export interface NetworkInterfaceSids {
+  /** Creating interfaces in the environment subnets with the workload's security group. */
+  readonly create: string;
+  /** Managing interfaces inside the environment VPC. */
+  readonly inVpc: string;
+  /** The read-only Describe* calls. */
+  readonly describe: string;
+}
+
+/**
+ * What an execution role of a VPC workload (job, model) needs so that SageMaker can attach it to
+ * the VPC: create network interfaces only in the environment's subnets and only with
+ * `securityGroup`, manage interfaces only inside the environment VPC, and the read-only
+ * Describe* calls (which support no resource-level permissions; the caller acknowledges `*`
+ * together with its other unscoped actions).
+ */
+export function grantVpcNetworkInterfaces(
+  role: iam.IGrantable,
+  network: SageMakerNetwork,
+  securityGroup: ec2.ISecurityGroup,
+  sids: NetworkInterfaceSids,
+  wildcardReason: string,
+): void {
+  const stack = Stack.of(securityGroup);
+  const subnetArns = network.vpc.selectSubnets(network.vpcSubnets).subnets.map((s) =>
+    stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
+  const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId });
+  const sgArn = stack.formatArn({ service: 'ec2', resource: 'security-group', resourceName: securityGroup.securityGroupId });
+  const eniArn = stack.formatArn({ service: 'ec2', resource: 'network-interface', resourceName: '*' });
+  const principal = role.grantPrincipal;
+  principal.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: sids.create,
+    actions: ['ec2:CreateNetworkInterface'],
+    resources: [...subnetArns, sgArn],
+  }));
+  principal.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: sids.inVpc,
+    actions: perms.EC2_NETWORK_INTERFACE_MANAGE,
+    resources: [eniArn],
+    conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+  }));
+  principal.addToPrincipalPolicy(new iam.PolicyStatement({
+    sid: sids.describe,
+    actions: perms.EC2_NETWORK_DESCRIBE,
+    resources: ['*'],
+  }));
+  acknowledgeScopedWildcards(role, [eniArn], wildcardReason);
+}
