@@ -107,17 +107,19 @@ export class SecureMlPlatformStack extends Stack {
     });
 
     // Preventive controls: deny insecure SageMaker requests (unencrypted, outside the VPC, wrong
-    // instance types...) for the humans of the platform and the notebook that launches jobs.
+    // instance types, presigned URLs from outside the VPC...) for every role of this stack: the
+    // library's workload and job roles, the Step Functions role that starts training jobs, and
+    // the humans of the platform. Each construct's own requests pass (proven in the tests).
+    const sageMakerApi = this.platform.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!;
     const guardrails = new SageMakerGuardrails(this, 'Guardrails', {
       environment: this.platform,
       securityGroups: [
         notebook.securityGroup, notebook.jobSecurityGroup, training.securityGroup,
         churnEndpoint.securityGroup, studio.securityGroup, studio.jobSecurityGroup,
       ],
+      presignedUrlVpcEndpointIds: [sageMakerApi.vpcEndpointId],
     });
-    for (const role of [dataScientist, studioLauncher, notebook.role]) {
-      guardrails.attachTo(role);
-    }
+    guardrails.attachToRolesIn(this);
     // Human roles also get the guardrails as permissions boundary: nothing granted later can exceed it.
     for (const role of [dataScientist, studioLauncher]) {
       iam.PermissionsBoundary.of(role).apply(guardrails.permissionsBoundary!);

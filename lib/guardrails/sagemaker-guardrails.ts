@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, CfnResource, Duration, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
@@ -214,6 +214,7 @@ export class SageMakerGuardrails extends Construct {
   public readonly serviceControlPolicies: organizations.CfnPolicy[];
 
   private readonly statements: GuardrailStatement[];
+  private readonly attached = new Set<unknown>();
   private readonly scpGroups: iam.PolicyStatement[][];
 
   constructor(scope: Construct, id: string, props: SageMakerGuardrailsProps = {}) {
@@ -253,8 +254,38 @@ export class SageMakerGuardrails extends Construct {
    * @param role the role to restrict
    */
   public attachTo(role: iam.IRole): void {
+    if (this.attached.has(role)) {
+      return;
+    }
+    this.attached.add(role);
     for (const policy of this.policies) {
       policy.attachToRole(role);
+    }
+  }
+
+  /**
+   * Attaches the deny policies to every role defined in `scope` (typically the stack): the roles
+   * of the library's constructs, roles that aws-cdk-lib creates for them (Step Functions, flow
+   * logs, custom resources) and your own, including roles added after this call. Roles that
+   * already carry the policies are not attached twice. Imported roles are not in the tree: use
+   * `attachTo(role)` for them.
+   *
+   * @param scope the construct whose roles (at any depth) get the deny policies
+   */
+  public attachToRolesIn(scope: IConstruct): void {
+    Aspects.of(scope).add(new AttachGuardrails(this), { priority: AspectPriority.MUTATING });
+  }
+
+  /** @internal */
+  public _attachToRoleResource(role: CfnResource): void {
+    if (this.attached.has(role)) {
+      return;
+    }
+    this.attached.add(role);
+    // A role that is only an L1 resource (e.g. a custom resource provider's): list it by name.
+    const imported = iam.Role.fromRoleName(this, `Role${Names.uniqueId(role)}`, role.ref, { mutable: true });
+    for (const policy of this.policies) {
+      policy.attachToRole(imported);
     }
   }
 
@@ -363,6 +394,19 @@ export class SageMakerGuardrails extends Construct {
         throw validationError(this, 'InvalidScpTarget',
           `\`scpTargetIds\` has '${t}', which is not an account ID (12 digits), an organizational unit ID (ou-xxxx-yyyyyyyy) or a root ID (r-xxxx).`);
       }
+    }
+  }
+}
+
+/** Attaches the guardrails to every role it visits (see `attachToRolesIn`). */
+class AttachGuardrails implements IAspect {
+  constructor(private readonly guardrails: SageMakerGuardrails) {}
+
+  public visit(node: IConstruct): void {
+    if (node instanceof iam.Role) {
+      this.guardrails.attachTo(node);
+    } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Role' && !(node.node.scope instanceof iam.Role)) {
+      this.guardrails._attachToRoleResource(node);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { AssemblyStack } from './assembly';
 import { asList, friendly, referencedId, render } from './cfn';
-import { AccessGrant, RoleReport, ServicePermissions } from './model';
+import { AccessGrant, GuardrailPolicyReport, RoleReport, ServicePermissions } from './model';
 
 /** Actions whose grants say who may invoke or open a SageMaker resource. */
 const ACCESS_ACTIONS = [
@@ -22,11 +22,18 @@ interface Statement {
 }
 
 /** Statements attached to each role (inline, customer-managed and AWS::IAM::Policy), by role logical ID. */
-function statementsByRole(stack: AssemblyStack): Map<string, { statements: Statement[]; external: string[] }> {
+interface RolePolicies {
+  readonly statements: Statement[];
+  readonly external: string[];
+  /** Customer-managed policies of Deny statements only (guardrails), by logical ID, with their statement count. */
+  readonly denyPolicies: Map<string, number>;
+}
+
+function statementsByRole(stack: AssemblyStack): Map<string, RolePolicies> {
   const resources = stack.template.Resources ?? {};
-  const byRole = new Map<string, { statements: Statement[]; external: string[] }>();
+  const byRole = new Map<string, RolePolicies>();
   const entry = (roleId: string) => {
-    if (!byRole.has(roleId)) byRole.set(roleId, { statements: [], external: [] });
+    if (!byRole.has(roleId)) byRole.set(roleId, { statements: [], external: [], denyPolicies: new Map() });
     return byRole.get(roleId)!;
   };
   const docStatements = (doc: any): Statement[] => asList(doc?.Statement) as Statement[];
@@ -43,11 +50,19 @@ function statementsByRole(stack: AssemblyStack): Map<string, { statements: State
       }
     }
   }
-  for (const r of Object.values(resources)) {
+  for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    const statements = docStatements(r.Properties?.PolicyDocument);
+    // A managed policy of denies only, attached to several roles, is a guardrail: named once per role, not restated.
+    const guardrail = r.Type === 'AWS::IAM::ManagedPolicy' && statements.length > 0 && statements.every((st) => st.Effect === 'Deny');
     for (const role of asList(r.Properties?.Roles)) {
       const roleId = referencedId(role);
-      if (roleId && resources[roleId]?.Type === 'AWS::IAM::Role') entry(roleId).statements.push(...docStatements(r.Properties?.PolicyDocument));
+      if (!roleId || resources[roleId]?.Type !== 'AWS::IAM::Role') continue;
+      if (guardrail) {
+        entry(roleId).denyPolicies.set(id, statements.length);
+      } else {
+        entry(roleId).statements.push(...statements);
+      }
     }
   }
   return byRole;
@@ -57,7 +72,7 @@ function statementsByRole(stack: AssemblyStack): Map<string, { statements: State
 export function describeRoles(stack: AssemblyStack): RoleReport[] {
   const resources = stack.template.Resources ?? {};
   const reports: RoleReport[] = [];
-  for (const [roleId, { statements, external }] of statementsByRole(stack)) {
+  for (const [roleId, { statements, external, denyPolicies }] of statementsByRole(stack)) {
     const role = resources[roleId];
     const assumedBy = (asList(role.Properties?.AssumeRolePolicyDocument?.Statement) as any[])
       .flatMap(s => Object.entries(s.Principal ?? {}).flatMap(([kind, v]) => asList(v).map(x => `${kind} ${friendly(render(x))}`)));
@@ -74,9 +89,34 @@ export function describeRoles(stack: AssemblyStack): RoleReport[] {
       .map(([service, list]) => ({ service, statements: [...new Set(list)] }));
     for (const arn of external) permissions.push({ service: 'managed policies', statements: [`everything ${arn} allows (policy not in this template)`] });
     if (permissions.length === 0) permissions.push({ service: 'none', statements: ['no permissions'] });
+    if (denyPolicies.size > 0) {
+      permissions.push({
+        service: 'guardrails',
+        statements: [...denyPolicies.entries()].map(([id, n]) => `DENY what ${id} forbids (${n} deny statements, listed under Guardrails)`),
+      });
+    }
     reports.push({ stack: stack.name, logicalId: roleId, description: role.Properties?.Description, assumedBy, permissions });
   }
   return reports;
+}
+
+/** Customer-managed policies made of Deny statements only, each described once with the roles that carry it. */
+export function guardrailPolicies(stack: AssemblyStack): GuardrailPolicyReport[] {
+  const resources = stack.template.Resources ?? {};
+  const out: GuardrailPolicyReport[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    const statements = asList(r.Properties?.PolicyDocument?.Statement) as Statement[];
+    if (statements.length === 0 || !statements.every((st) => st.Effect === 'Deny')) continue;
+    out.push({
+      stack: stack.name,
+      logicalId: id,
+      description: r.Properties?.Description,
+      statements: statements.map(describeStatement),
+      roles: asList(r.Properties?.Roles).map((role) => referencedId(role) ?? friendly(render(role))),
+    });
+  }
+  return out;
 }
 
 /** One statement in plain words: "allow read objects under DataBucket/datasets/a/ only if ...". */

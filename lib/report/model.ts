@@ -84,12 +84,24 @@ export interface CostReport {
   readonly totalMonthlyUsd: number;
 }
 
+/** A customer-managed policy of Deny statements only (such as `SageMakerGuardrails`), described once. */
+export interface GuardrailPolicyReport {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly description?: string;
+  /** The deny statements in plain words. */
+  readonly statements: string[];
+  /** Logical IDs (or names) of the roles it is attached to. */
+  readonly roles: string[];
+}
+
 /** The whole report. */
 export interface SecurityReportData {
   readonly assembly: string;
   readonly stacks: string[];
   readonly resources: ResourceReport[];
   readonly roles: RoleReport[];
+  readonly guardrails: GuardrailPolicyReport[];
   readonly access: AccessGrant[];
   readonly optOuts: OptOut[];
   readonly acknowledgements: Acknowledgement[];

@@ -1,7 +1,7 @@
 import { readAssembly } from './assembly';
 import { resourceControls } from './controls';
 import { acknowledgements, baselineCost, optOuts } from './findings';
-import { accessGrants, describeRoles } from './iam';
+import { accessGrants, describeRoles, guardrailPolicies } from './iam';
 import { SecurityReportData } from './model';
 import { networkDiagram } from './network';
 
@@ -16,6 +16,7 @@ export function buildReport(assemblyDir: string): SecurityReportData {
     stacks: stacks.map(s => s.name),
     resources,
     roles: stacks.flatMap(describeRoles),
+    guardrails: stacks.flatMap(guardrailPolicies),
     access: stacks.flatMap(accessGrants),
     optOuts: optOuts(stacks, acks),
     acknowledgements: acks,
@@ -52,6 +53,16 @@ export function renderMarkdown(r: SecurityReportData): string {
   if (r.access.length === 0) {out.push('No grant of InvokeEndpoint, CreatePresignedNotebookInstanceUrl or CreatePresignedDomainUrl.', '');} else {
     out.push('| Principal | Action | Resource | From |', '|---|---|---|---|');
     for (const g of r.access) out.push(`| ${cell(g.principal)} | ${g.action} | ${cell(g.resources.join(', '))} | ${cell(g.restricted ? g.from : `**${g.from}**`)} |`);
+    out.push('');
+  }
+
+  out.push('## Guardrails', '');
+  if (r.guardrails.length === 0) {out.push('No deny-only managed policy (such as SageMakerGuardrails) in the assembly.', '');}
+  for (const g of r.guardrails) {
+    out.push(`### ${g.logicalId}`, '');
+    if (g.description) out.push(`_${g.description}_`, '');
+    out.push(`Attached to ${g.roles.length} role(s): ${g.roles.join(', ') || '(none)'}`, '');
+    for (const st of g.statements) out.push(`- ${st}`);
     out.push('');
   }
 
@@ -109,6 +120,8 @@ export function renderSummary(r: SecurityReportData, written?: string): string {
   if (failed.length > 8) out.push(`      ... ${failed.length - 8} more FAIL rows in the report`);
   const open = r.access.filter(g => !g.restricted).length;
   out.push(`  Roles: ${r.roles.length}; access grants: ${r.access.length} (${open} without a network condition)`);
+  const guarded = new Set(r.guardrails.flatMap(g => g.roles)).size;
+  out.push(`  Guardrails: ${r.guardrails.length} deny policy(ies) on ${guarded} of ${r.roles.length} role(s)`);
   out.push(`  Opt-outs: ${r.optOuts.length}; acknowledged findings: ${r.acknowledgements.length} (rule + reason)`);
   out.push(`  Baseline cost: $${r.cost.totalMonthlyUsd.toFixed(2)}/month (list price, us-east-1, excluding usage)`);
   if (written) out.push(`  Report written to ${written}`);

@@ -2,6 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
 import { SageMakerEnvironment, SageMakerGuardrails } from '../../lib';
 import { unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
@@ -269,6 +270,28 @@ describe('SageMakerGuardrails', () => {
       if (p.Properties.Description.startsWith('SageMaker guardrails (')) {
         expect(p.Properties.Roles).toEqual(['platform-admin']);
       }
+    }
+  });
+
+  test('attachToRolesIn attaches to every role in the scope once: L2 roles, roles added later, L1-only roles; not outside the scope', () => {
+    const stack = newTestStack();
+    const g = new SageMakerGuardrails(stack, 'Guardrails', { securityGroupIds: [SG] });
+    const inside = new Construct(stack, 'Workloads');
+    const early = new iam.Role(inside, 'Early', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    g.attachTo(early); // attached explicitly too: must not be listed twice
+    g.attachToRolesIn(inside);
+    new iam.Role(inside, 'Late', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+    new iam.CfnRole(inside, 'RawRole', { assumeRolePolicyDocument: { Statement: [] } });
+    new iam.Role(stack, 'Outside', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+
+    const t = Template.fromStack(stack);
+    const ids = (type: string, prefix: string) => Object.keys(t.findResources(type)).filter((id) => id.startsWith(prefix));
+    const [early1, late, raw] = [ids('AWS::IAM::Role', 'WorkloadsEarly')[0], ids('AWS::IAM::Role', 'WorkloadsLate')[0], ids('AWS::IAM::Role', 'WorkloadsRawRole')[0]];
+    const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy'))
+      .filter((p) => p.Properties.Description.startsWith('SageMaker guardrails ('));
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) {
+      expect(p.Properties.Roles).toEqual([{ Ref: early1 }, { Ref: late }, { Ref: raw }]);
     }
   });
 

@@ -177,11 +177,13 @@ export function evaluate(policies: PolicyJson[], request: RequestContext): Decis
 
 /**
  * Replaces CloudFormation intrinsics with concrete values: `{Ref: X}` → values[X],
- * `{Fn::GetAtt: [X, A]}` → values['X.A'], `Fn::Join`, and the pseudo parameters
+ * `{Fn::GetAtt: [X, A]}` → values['X.A'], `Fn::Join`, `Fn::Base64`, and the pseudo parameters
  * (AWS::Partition → aws, AWS::Region → us-east-1, AWS::AccountId → 111122223333, AWS::URLSuffix).
- * An unknown reference throws, so a test never evaluates a half-resolved policy.
+ * `values` is a map or a function of the key (`X` or `X.A`). An unknown reference throws, so a
+ * test never evaluates a half-resolved policy.
  */
-export function substituteRefs(value: unknown, values: Record<string, string>): any {
+export function substituteRefs(value: unknown, values: Record<string, string> | ((key: string) => string | undefined)): any {
+  const valueOf = typeof values === 'function' ? values : (key: string) => values[key];
   const pseudo: Record<string, string> = {
     'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': '111122223333', 'AWS::URLSuffix': 'amazonaws.com',
   };
@@ -191,19 +193,22 @@ export function substituteRefs(value: unknown, values: Record<string, string>): 
   const keys = Object.keys(obj);
   if (keys.length === 1 && keys[0] === 'Ref') {
     const id = obj.Ref as string;
-    const v = values[id] ?? pseudo[id];
+    const v = pseudo[id] ?? valueOf(id);
     if (v === undefined) throw new Error(`iam-eval: no concrete value for Ref ${id}`);
     return v;
   }
   if (keys.length === 1 && keys[0] === 'Fn::GetAtt') {
     const [id, attr] = obj['Fn::GetAtt'] as [string, string];
-    const v = values[`${id}.${attr}`];
+    const v = valueOf(`${id}.${attr}`);
     if (v === undefined) throw new Error(`iam-eval: no concrete value for Fn::GetAtt ${id}.${attr}`);
     return v;
   }
   if (keys.length === 1 && keys[0] === 'Fn::Join') {
     const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
     return parts.map((p) => substituteRefs(p, values)).join(sep);
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Base64') {
+    return Buffer.from(String(substituteRefs(obj['Fn::Base64'], values)), 'utf8').toString('base64');
   }
   if (keys.length === 1 && keys[0].startsWith('Fn::')) throw new Error(`iam-eval: unsupported intrinsic ${keys[0]}`);
   return Object.fromEntries(keys.map((k) => [k, substituteRefs(obj[k], values)]));

@@ -3,7 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildApp } from '../../examples/secure-ml-platform';
-import { buildReport, renderJson, renderMarkdown, SecurityReportData } from '../../lib/report';
+import { buildReport, renderJson, renderMarkdown, renderSummary, SecurityReportData } from '../../lib/report';
 import { main } from '../../lib/report/cli';
 import { TEST_CONTEXT } from '../helpers/compliance';
 
@@ -85,8 +85,22 @@ describe('report of the main example', () => {
       .toMatch(/^create training job on training-job churn-\* only if sagemaker:VpcSubnets .*sagemaker:VolumeKmsKeyArn ArnEquals EnvironmentKey/);
     expect(statements('DataScientistRole', 'sagemaker'))
       .toContain('invoke endpoint on endpoint team-a-churn only if aws:SourceVpce StringEquals EnvironmentNetworkEndpointsagemakerruntime');
-    expect(role('StudioDefaultRole').permissions).toEqual([{ service: 'none', statements: ['no permissions'] }]);
+    const guardrail = { service: 'guardrails', statements: [expect.stringMatching(/^DENY what GuardrailsDenyPolicy1\w+ forbids \(\d+ deny statements, listed under Guardrails\)$/)] };
+    expect(role('StudioDefaultRole').permissions).toEqual([{ service: 'none', statements: ['no permissions'] }, guardrail]);
+    // the guardrails are named on each role, never restated among its permissions
+    expect(report.roles.flatMap(r => r.permissions.filter(p => p.service !== 'guardrails').flatMap(p => p.statements))
+      .filter(s => s.startsWith('DENY create notebook instance'))).toEqual([]);
     expect(role('DataScientistRole').assumedBy).toEqual(['AWS arn:aws:iam::<account>:root']);
+  });
+
+  test('describes each guardrail policy once, with the roles that carry it', () => {
+    expect(report.guardrails).toHaveLength(1);
+    const g = report.guardrails[0];
+    expect(g.roles).toHaveLength(report.roles.length);
+    expect(g.statements).toContain('DENY create notebook instance on any resource only if sagemaker:DirectInternetAccess StringNotEquals Disabled');
+    expect(markdown).toContain('## Guardrails');
+    expect(markdown).toContain(`Attached to ${report.roles.length} role(s)`);
+    expect(renderSummary(report)).toContain(`Guardrails: 1 deny policy(ies) on ${report.roles.length} of ${report.roles.length} role(s)`);
   });
 
   test('lists who may invoke or open what, and from where', () => {
