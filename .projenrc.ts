@@ -34,6 +34,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'ts-node@^10.9.2',
     'fast-check@^4',
     '@types/node@^20',
+    // Type-checks examples/python/app.py against the jsii-pacmak Python bindings (test/examples-python.test.ts).
+    'pyright@^1.1.414',
   ],
 
   // jsii targets: compiled and documented; publishing is not configured here.
