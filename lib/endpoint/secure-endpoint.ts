@@ -160,7 +160,8 @@ export interface SecureEndpointProps {
   /**
    * ML instance type; only types on the AWS Nitro System are accepted. Types with local NVMe
    * storage (`ml.g5`, `ml.m5d`, ...) get no KMS key: their instance storage is hardware-encrypted
-   * and CreateEndpointConfig rejects a key for them.
+   * and CreateEndpointConfig rejects a key for them. So the type must be known at synth time (not
+   * a token).
    *
    * @default 'ml.m5.large'
    */
@@ -294,18 +295,19 @@ export class SecureEndpoint extends Construct {
     const nvme = !Token.isUnresolved(instanceType) && hasLocalNvmeStorage(instanceType);
     const captureEnabled = props.dataCapture?.enabled ?? true;
     const sampling = props.dataCapture?.samplingPercentage ?? 100;
-    const maxCapacity = props.autoScaling?.maxCapacity ?? initialCount * 2;
+    // CloudFormation cannot double a parameter: with a token count the maximum must be given (checked in validate).
+    const maxCapacity = props.autoScaling?.maxCapacity ?? (Token.isUnresolved(initialCount) ? initialCount : initialCount * 2);
     const targetInvocations = props.autoScaling?.targetInvocationsPerInstance ?? 1000;
     this.validate(props, instanceType, initialCount, nvme, sampling, maxCapacity, targetInvocations);
 
-    this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: this.endpointName.toLowerCase() });
+    this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: Token.isUnresolved(this.endpointName) ? this.endpointName : this.endpointName.toLowerCase() });
     const image = props.model.image;
     const modelData = props.model.modelData;
 
     // Network: the model's interfaces get a group of their own, with no ingress.
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: env.network.vpc,
-      description: `Endpoint ${this.endpointName}: no ingress; HTTPS to VPC endpoints and S3 only`,
+      description: `Endpoint${Token.isUnresolved(this.endpointName) ? '' : ` ${this.endpointName}`}: no ingress; HTTPS to VPC endpoints and S3 only`,
       allowAllOutbound: false,
     });
     const services = [SageMakerEndpointService.SAGEMAKER_RUNTIME, SageMakerEndpointService.LOGS];
@@ -396,10 +398,11 @@ export class SecureEndpoint extends Construct {
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
     this.alarms = this.addAlarms(props.alarms ?? {});
 
-    if (initialCount === 1) {
+    // A count known only at deployment may be 1: with allowSingleInstance that is accepted like a literal 1.
+    if (initialCount === 1 || (props.allowSingleInstance && Token.isUnresolved(initialCount))) {
       Annotations.of(this).addWarningV2(
         'cdk-secure-sagemaker:EndpointSingleInstance',
-        'allowSingleInstance is set and initialInstanceCount is 1: the endpoint has no redundancy; an instance or Availability Zone failure makes it unavailable until SageMaker replaces the instance.',
+        `allowSingleInstance is set and initialInstanceCount is ${initialCount === 1 ? '1' : 'a token that may be 1'}: the endpoint has no redundancy; an instance or Availability Zone failure makes it unavailable until SageMaker replaces the instance.`,
       );
       acknowledge(this.endpointConfig,
         'A single instance was allowed explicitly with the `allowSingleInstance` prop of SecureEndpoint, which warns at synth time; availability, not confidentiality or integrity, is reduced.',
@@ -459,7 +462,10 @@ export class SecureEndpoint extends Construct {
   private validate(props: SecureEndpointProps, instanceType: string, initialCount: number, nvme: boolean,
     sampling: number, maxCapacity: number, targetInvocations: number): void {
     const name = this.endpointName;
-    if (!Token.isUnresolved(name) && !sageMakerNamePattern().test(name)) {
+    if (Token.isUnresolved(name)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:EndpointNameToken',
+        '`endpointName` is a token: SageMaker writes endpoint ARNs in lowercase and the grants, alarms and log group use the name as it resolves, so it must resolve to a lowercase name (letters, digits, hyphens, at most 63). Pass a literal name to have it checked at synth time.');
+    } else if (!sageMakerNamePattern().test(name)) {
       throw validationError(this, 'InvalidEndpointName',
         `\`endpointName\` '${name}' must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit. Use a name such as 'churn-model-prod'.`);
     }
@@ -479,14 +485,30 @@ export class SecureEndpoint extends Construct {
     if (image.tagOrDigest !== undefined && !Token.isUnresolved(image.tagOrDigest)
       && !/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[a-f0-9]{64})$/.test(image.tagOrDigest)) {
       throw validationError(this, 'InvalidImageTag',
-        `image tag '${image.tagOrDigest}' of \`EndpointImage.fromEcrRepository\` is neither an ECR tag nor a 'sha256:<64 hex>' digest.`);
+        `\`model.image\`: image tag '${image.tagOrDigest}' of \`EndpointImage.fromEcrRepository\` is neither an ECR tag nor a 'sha256:<64 hex>' digest.`);
     }
-    if (!image.repository && !Token.isUnresolved(image.imageUri)
-      && !/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._\/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(image.imageUri)) {
+    if (!image.repository && !Token.isUnresolved(image.imageUri) && (image.imageUri.length > 255
+      || !/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._\/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(image.imageUri))) {
       throw validationError(this, 'InvalidImageUri',
-        `\`EndpointImage.fromDlc\` URI '${image.imageUri}' is not an ECR image URI with a tag or digest, such as '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker'.`);
+        `\`model.image\`: \`EndpointImage.fromDlc\` URI '${image.imageUri}' is not an ECR image URI with a tag or digest (at most 255 characters), such as '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker'.`);
     }
-    if (!Token.isUnresolved(instanceType) && (!instanceFamily(instanceType) || !isNitroInstanceType(instanceType))) {
+    const containerEnv = Object.entries(props.model.environment ?? {});
+    if (containerEnv.length > 100) {
+      throw validationError(this, 'TooManyEnvironmentVariables', `\`model.environment\` has ${containerEnv.length} variables: CreateModel accepts at most 100.`);
+    }
+    for (const [variable, value] of containerEnv) {
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]{0,1023}$/.test(variable)) {
+        throw validationError(this, 'InvalidEnvironmentVariable',
+          `\`model.environment\` variable name '${variable}' is rejected by CreateModel: use 1-1024 letters, digits and '_', not starting with a digit, such as 'MODEL_SERVER_WORKERS'.`);
+      }
+      if (!Token.isUnresolved(value) && value.length > 1024) {
+        throw validationError(this, 'InvalidEnvironmentValue', `\`model.environment\` value of '${variable}' has ${value.length} characters: CreateModel accepts at most 1024.`);
+      }
+    }
+    if (Token.isUnresolved(instanceType)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:EndpointInstanceTypeToken',
+        '`instanceType` is a token: the endpoint config gets the storage key, which CreateEndpointConfig rejects for types with local NVMe storage (ml.g5, ml.p4d, ml.*d.*), and the Nitro check cannot run. Pass a literal type to have both decided at synth time.');
+    } else if (!instanceFamily(instanceType) || !isNitroInstanceType(instanceType)) {
       throw validationError(this, 'NonNitroInstanceType',
         `\`instanceType\` '${instanceType}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not). Use a current type such as 'ml.m5.large', 'ml.c6i.xlarge' or 'ml.g5.xlarge'.`);
     }
@@ -508,7 +530,12 @@ export class SecureEndpoint extends Construct {
       throw validationError(this, 'InvalidSamplingPercentage',
         `\`dataCapture.samplingPercentage\` is ${sampling}: use a whole number from 1 to 100, or set \`dataCapture.enabled: false\`.`);
     }
-    if (!Token.isUnresolved(maxCapacity) && (!Number.isInteger(maxCapacity) || maxCapacity < initialCount)) {
+    if (Token.isUnresolved(initialCount) && props.autoScaling?.maxCapacity === undefined) {
+      throw validationError(this, 'MaxCapacityNeeded',
+        '`autoScaling.maxCapacity` is required when `initialInstanceCount` is a token: the default (twice the initial count) cannot be computed at synth time. Pass `autoScaling.maxCapacity`.');
+    }
+    if (!Token.isUnresolved(maxCapacity)
+      && (!Number.isInteger(maxCapacity) || maxCapacity < 1 || (!Token.isUnresolved(initialCount) && maxCapacity < initialCount))) {
       throw validationError(this, 'InvalidMaxCapacity',
         `\`autoScaling.maxCapacity\` is ${maxCapacity}: use a whole number no smaller than \`initialInstanceCount\` (${initialCount}), which is the autoscaling minimum.`);
     }
@@ -525,7 +552,11 @@ export class SecureEndpoint extends Construct {
     if (pct !== undefined && !Token.isUnresolved(pct) && (!(pct > 0) || pct > 100)) {
       throw validationError(this, 'InvalidAlarmThreshold', `\`alarms.utilizationPercent\` is ${pct}: use a percentage above 0 and at most 100.`);
     }
-    if (alarms.modelLatency && !alarms.modelLatency.isUnresolved() && alarms.modelLatency.toMilliseconds({ integral: false }) <= 0) {
+    if (alarms.modelLatency?.isUnresolved()) {
+      throw validationError(this, 'ModelLatencyToken',
+        '`alarms.modelLatency` is a token: the alarm threshold is in microseconds and CloudFormation cannot convert a parameter. Pass a literal duration such as `Duration.millis(500)`.');
+    }
+    if (alarms.modelLatency && alarms.modelLatency.toMilliseconds({ integral: false }) <= 0) {
       throw validationError(this, 'InvalidAlarmThreshold', '`alarms.modelLatency` must be longer than 0.');
     }
   }

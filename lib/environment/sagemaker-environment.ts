@@ -149,11 +149,12 @@ export class SageMakerEnvironment extends Construct {
     super(scope, id);
 
     this.environmentName = props.environmentName ?? Names.uniqueResourceName(this, { maxLength: 32, separator: '-' });
-    if (!Token.isUnresolved(this.environmentName) && !/^[a-zA-Z0-9-]{1,32}$/.test(this.environmentName)) {
+    if (!Token.isUnresolved(this.environmentName)
+      && (this.environmentName.length > 32 || !/^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/.test(this.environmentName))) {
       throw validationError(
         this,
         'InvalidEnvironmentName',
-        `\`environmentName\` '${this.environmentName}' must be 1-32 letters, digits or hyphens (it is used in the key alias and log group names). Pick a shorter name such as 'ml-prod'.`,
+        `\`environmentName\` '${this.environmentName}' must be 1-32 letters, digits or single hyphens, starting and ending with a letter or digit (it is used in the key alias, log group, topic and trail names). Pick a name such as 'ml-prod'.`,
       );
     }
     this.logGroupPrefix = `/secure-sagemaker/${this.environmentName}`;

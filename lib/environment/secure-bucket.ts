@@ -113,6 +113,23 @@ export class SecureBucket extends Construct {
       );
     }
 
+    if (props.bucketName !== undefined && !Token.isUnresolved(props.bucketName)) {
+      try {
+        s3.Bucket.validateBucketName(props.bucketName);
+      } catch (e) {
+        throw validationError(this, 'InvalidBucketName', `\`bucketName\`: ${(e as Error).message}`);
+      }
+    }
+    if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
+      throw validationError(this, 'SnapshotRemovalPolicy',
+        '`removalPolicy` is SNAPSHOT, which CloudFormation rejects for S3 buckets. Use RETAIN (the default), RETAIN_ON_UPDATE_OR_DELETE or DESTROY.');
+    }
+    const logsPrefix = props.serverAccessLogsPrefix;
+    if (logsPrefix !== undefined && !Token.isUnresolved(logsPrefix) && /[*?]|\$\{/.test(logsPrefix)) {
+      throw validationError(this, 'InvalidAccessLogsPrefix',
+        `\`serverAccessLogsPrefix\` '${logsPrefix}' contains a wildcard or a policy variable ('*', '?', '\${'), which would widen the log delivery grant on the access-logs bucket. Use a plain prefix such as 'data-bucket/'.`);
+    }
+
     const env = (): SageMakerEnvironment => {
       if (props.environment) {
         return props.environment;
@@ -309,7 +326,7 @@ export class SecureBucket extends Construct {
       throw validationError(
         this,
         'InvalidPrefix',
-        `prefix '${prefix}' is not a key prefix: grants are scoped to a non-empty prefix without wildcards or a leading '/', such as 'datasets/team-a/'. Pass the folder the grantee needs, not the whole bucket.`,
+        `\`prefix\` '${prefix}' is not a key prefix: grants are scoped to a non-empty prefix without wildcards or a leading '/', such as 'datasets/team-a/'. Pass the folder the grantee needs, not the whole bucket.`,
       );
     }
     return prefix;

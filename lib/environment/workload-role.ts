@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { validationError } from '../private/errors';
@@ -52,14 +52,19 @@ export class SageMakerWorkloadRole extends iam.Role {
   private currentPolicySize = 0;
 
   constructor(scope: Construct, id: string, props: SageMakerWorkloadRoleProps = {}) {
+    validateRoleProps(scope, props);
     super(scope, id, {
       assumedBy: props.assumedBy ?? new iam.ServicePrincipal('sagemaker.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } },
       }),
       description: props.description,
       roleName: props.roleName,
-      maxSessionDuration: props.maxSessionDuration ?? Duration.hours(1),
+      // iam.Role compares the duration with its bounds, which a token cannot pass: a token is set on the L1 below.
+      maxSessionDuration: props.maxSessionDuration?.isUnresolved() ? undefined : props.maxSessionDuration ?? Duration.hours(1),
     });
+    if (props.maxSessionDuration?.isUnresolved()) {
+      (this.node.defaultChild as iam.CfnRole).maxSessionDuration = props.maxSessionDuration.toSeconds();
+    }
     this.policyDescription = props.description;
 
     // Safety net: the split below works on estimates taken when statements are added.
@@ -88,9 +93,9 @@ export class SageMakerWorkloadRole extends iam.Role {
           'Grant fewer, broader prefixes (for example one per team instead of one per dataset) or split the workload into two roles.');
       }
       const n = this.policies.length;
-      const what = this.policyDescription ?? this.node.path;
       policy = new iam.ManagedPolicy(this, n === 0 ? 'Permissions' : `Permissions${n + 1}`, {
-        description: `Permissions${n === 0 ? '' : ` (part ${n + 1})`} of: ${what}`.slice(0, 1000),
+        // Cut to IAM's 1,000 characters once a token description resolves (a reference cannot be cut: the path is used then).
+        description: Lazy.string({ produce: () => this.policyDescriptionText(n) }),
       });
       this.addManagedPolicy(policy);
       this.policies.push(policy);
@@ -101,12 +106,51 @@ export class SageMakerWorkloadRole extends iam.Role {
     return { statementAdded: true, policyDependable: policy };
   }
 
+  /** The description of the `n`th managed policy, at most 1,000 characters. */
+  private policyDescriptionText(n: number): string {
+    const resolved = this.policyDescription === undefined ? undefined : Stack.of(this).resolve(this.policyDescription);
+    const what = typeof resolved === 'string' ? resolved : this.node.path;
+    return `Permissions${n === 0 ? '' : ` (part ${n + 1})`} of: ${what}`.slice(0, 1000);
+  }
+
   /**
    * The customer-managed policies that hold every permission of the role (usually one; created
    * with the first permission, so a role without permissions has no empty policy).
    */
   public get permissionPolicies(): iam.ManagedPolicy[] {
     return [...this.policies];
+  }
+}
+
+/**
+ * Rejects props that CreateRole would refuse at deployment (`scope` is the parent: the checks run
+ * before the role exists).
+ */
+function validateRoleProps(scope: Construct, props: SageMakerWorkloadRoleProps): void {
+  const name = props.roleName;
+  if (name !== undefined && !Token.isUnresolved(name) && !/^[\w+=,.@-]{1,64}$/.test(name)) {
+    throw validationError(scope, 'InvalidRoleName',
+      `\`roleName\` '${name}' must be 1-64 letters, digits and _+=,.@- (the IAM role name pattern). Pick a name such as 'ml-training-churn', or leave it out for a generated one.`);
+  }
+  const description = props.description;
+  if (description !== undefined && !Token.isUnresolved(description)
+    && (description.length > 1000 || !/^[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*$/.test(description))) {
+    throw validationError(scope, 'InvalidRoleDescription',
+      `\`description\` must be at most 1000 characters of printable Latin-1 text (IAM refuses others, such as emoji or '€'); it has ${description.length}.`);
+  }
+  const duration = props.maxSessionDuration;
+  if (duration?.isUnresolved()) {
+    try {
+      duration.toSeconds();
+    } catch {
+      throw validationError(scope, 'InvalidMaxSessionDuration', `\`maxSessionDuration\` ${duration.toString()} cannot be converted to seconds at synth time: pass a token with \`Duration.seconds(...)\`.`);
+    }
+  } else if (duration !== undefined) {
+    const seconds = duration.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43200) {
+      throw validationError(scope, 'InvalidMaxSessionDuration',
+        `\`maxSessionDuration\` is ${seconds} seconds: IAM accepts whole seconds from 3600 (1 hour) to 43200 (12 hours).`);
+    }
   }
 }
 

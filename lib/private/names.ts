@@ -1,3 +1,4 @@
+import * as net from 'net';
 import { Names, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { validationError } from './errors';
@@ -22,14 +23,27 @@ export function defaultSageMakerName(scope: IConstruct, maxLength = 63): string 
     .replace(/^-|-$/g, '');
 }
 
-/** IPv4 or IPv6 CIDR notation. */
-const CIDR = /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/;
+/**
+ * True for an IPv4 (`a.b.c.d/0-32`) or IPv6 (`x::y/0-128`, embedded IPv4 forms included) range
+ * that IAM's `IpAddress` operator accepts.
+ */
+export function isCidr(value: string): boolean {
+  const slash = value.lastIndexOf('/');
+  if (slash <= 0) return false;
+  const address = value.slice(0, slash);
+  const prefix = value.slice(slash + 1);
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  const bits = Number(prefix);
+  if (net.isIPv4(address)) return bits <= 32;
+  if (net.isIPv6(address)) return bits <= 128;
+  return false;
+}
 
-/** Throws on a concrete `sourceIpRanges` entry that is not a CIDR range; tokens pass. */
-export function validateSourceIpRanges(scope: IConstruct, cidrs: string[]): void {
+/** Throws on a concrete entry of `prop` that is not a CIDR range; tokens pass. */
+export function validateSourceIpRanges(scope: IConstruct, cidrs: string[], prop = 'sourceIpRanges'): void {
   for (const cidr of cidrs) {
-    if (!Token.isUnresolved(cidr) && !CIDR.test(cidr)) {
-      throw validationError(scope, 'InvalidCidr', `\`sourceIpRanges\` entry '${cidr}' is not a CIDR range. Use the form '203.0.113.0/24'.`);
+    if (!Token.isUnresolved(cidr) && !isCidr(cidr)) {
+      throw validationError(scope, 'InvalidCidr', `\`${prop}\` entry '${cidr}' is not a CIDR range (IPv4 octets 0-255 and a prefix up to /32, or IPv6 up to /128). Use the form '203.0.113.0/24' or '2001:db8::/32'.`);
     }
   }
 }

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Fn, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, Lazy, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -80,7 +80,8 @@ export interface SecureStudioDomainProps {
   /**
    * Shut JupyterLab apps down after this long without activity (whole minutes, 60 to 525600).
    * Users may choose a shorter timeout, never a longer one. `Duration.minutes(0)` turns idle
-   * shutdown off (warned about).
+   * shutdown off (warned about). A token (`Duration.minutes(token)`) keeps idle shutdown on, so it
+   * must resolve to 60 to 525600.
    *
    * @default Duration.minutes(60)
    */
@@ -231,16 +232,18 @@ export class SecureStudioDomain extends Construct {
     this.domainName = props.domainName ?? defaultSageMakerName(this);
     this.authMode = props.authMode ?? StudioAuthMode.IAM;
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const idleMinutes = props.idleTimeout ? props.idleTimeout.toMinutes({ integral: false }) : MIN_IDLE_MINUTES;
+    const idleMinutes = props.idleTimeout ? this.idleMinutesOf(props.idleTimeout) : MIN_IDLE_MINUTES;
     const allowedInstanceTypes = props.allowedInstanceTypes ?? DEFAULT_ALLOWED_INSTANCE_TYPES;
     const defaultInstanceType = props.defaultInstanceType ?? 'ml.t3.medium';
     this.validate(props, idleMinutes, allowedInstanceTypes, defaultInstanceType);
     this.workspacePrefix = `studio/${this.domainName}/`;
 
     // Network: apps talk to each other and to their home EFS, and to AWS through the endpoints.
+    // Security group descriptions name the domain only when the name is literal (cdk-nag cannot read a reference there).
+    const label = Token.isUnresolved(this.domainName) ? '' : ` ${this.domainName}`;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: env.network.vpc,
-      description: `Studio domain ${this.domainName}: traffic within the group, NFS to the home EFS, HTTPS to VPC endpoints and S3`,
+      description: `Studio domain${label}: traffic within the group, NFS to the home EFS, HTTPS to VPC endpoints and S3`,
       allowAllOutbound: false,
     });
     this.securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Studio apps of the domain (kernel gateways, JupyterLab, RStudio sessions)');
@@ -251,7 +254,7 @@ export class SecureStudioDomain extends Construct {
       ...FINDINGS.selfReferencingIngress);
     this.jobSecurityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
       vpc: env.network.vpc,
-      description: `Jobs launched from Studio domain ${this.domainName}: traffic within the group (distributed training) and HTTPS to S3`,
+      description: `Jobs launched from Studio domain${label}: traffic within the group (distributed training) and HTTPS to S3`,
       allowAllOutbound: false,
     });
     this.jobSecurityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
@@ -315,7 +318,7 @@ export class SecureStudioDomain extends Construct {
         `the JupyterLab lifecycle script is about ${length} characters in base64, over the limit of ${STUDIO_LIFECYCLE_CONTENT_LIMIT}. Shorten \`extraLifecycleCommands\`, or move the commands into a script in the user's home and call it.`);
     }
     this.lifecycleConfig = new sagemaker.CfnStudioLifecycleConfig(this, 'LifecycleConfig', {
-      studioLifecycleConfigName: `${this.domainName}-sdk-defaults`.slice(0, 63),
+      studioLifecycleConfigName: Lazy.string({ produce: () => this.lifecycleConfigName() }),
       studioLifecycleConfigAppType: 'JupyterLab',
       studioLifecycleConfigContent: Fn.base64(script),
     });
@@ -326,7 +329,8 @@ export class SecureStudioDomain extends Construct {
       ? { notebookOutputOption: 'Allowed', s3OutputPath: env.artifactsBucket.s3UrlForPrefix(sharingPrefix), s3KmsKeyId: env.key.keyArn }
       : { notebookOutputOption: 'Disabled' };
 
-    const idleSettings: sagemaker.CfnDomain.IdleSettingsProperty = idleMinutes > 0
+    // A token timeout keeps idle shutdown on (CloudFormation rejects a value outside 60-525600).
+    const idleSettings: sagemaker.CfnDomain.IdleSettingsProperty = Token.isUnresolved(idleMinutes) || idleMinutes > 0
       ? { lifecycleManagement: 'ENABLED', idleTimeoutInMinutes: idleMinutes, minIdleTimeoutInMinutes: MIN_IDLE_MINUTES, maxIdleTimeoutInMinutes: idleMinutes }
       : { lifecycleManagement: 'DISABLED' };
 
@@ -398,6 +402,10 @@ export class SecureStudioDomain extends Construct {
    * @param options the user's role and IAM Identity Center user
    */
   public addUserProfile(userProfileName: string, options: UserProfileOptions = {}): SecureUserProfile {
+    if (Token.isUnresolved(userProfileName)) {
+      throw validationError(this, 'UserProfileNameToken',
+        '`userProfileName` is a token, and `addUserProfile` derives the construct ID from the name. Create the profile with `new SecureUserProfile(scope, id, { domain, userProfileName })` instead.');
+    }
     return new SecureUserProfile(this, `User-${userProfileName}`, { ...options, domain: this, userProfileName });
   }
 
@@ -412,7 +420,9 @@ export class SecureStudioDomain extends Construct {
    * @param userProfileName the user profile name
    */
   public userProfileArn(userProfileName: string): string {
-    return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'user-profile', resourceName: `${this.domainId}/${userProfileName}` });
+    // SageMaker writes names in lowercase in ARNs.
+    const name = Token.isUnresolved(userProfileName) ? userProfileName : userProfileName.toLowerCase();
+    return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'user-profile', resourceName: `${this.domainId}/${name}` });
   }
 
   /**
@@ -455,11 +465,13 @@ export class SecureStudioDomain extends Construct {
    */
   public _registerUserProfile(profile: SecureUserProfile): void {
     const name = profile.userProfileName;
-    if (!Token.isUnresolved(name) && this.profiles.has(name)) {
+    // Names differing only in case share one ARN (SageMaker writes ARNs in lowercase), so grants could not tell them apart.
+    const key = Token.isUnresolved(name) ? profile.node.path : name.toLowerCase();
+    if (!Token.isUnresolved(name) && this.profiles.has(key)) {
       throw validationError(profile, 'DuplicateUserProfile',
-        `user profile '${name}' already exists in Studio domain ${this.domainName}. Pick another \`userProfileName\`.`);
+        `user profile '${name}' already exists in Studio domain ${this.domainName} (names differing only in case count as the same: their ARNs are equal). Pick another \`userProfileName\`.`);
     }
-    this.profiles.set(Token.isUnresolved(name) ? profile.node.path : name, profile);
+    this.profiles.set(key, profile);
   }
 
   private buildUserPolicy(allowedInstanceTypes: string[], requiredTagKeys: string[], sharingPrefix?: string): void {
@@ -544,6 +556,27 @@ export class SecureStudioDomain extends Construct {
       'Object ARNs under each user\'s own prefix (studio/<domain>/users/<the aws:PrincipalTag of the calling role>/) and, when sharing is on, the domain\'s shared-notebooks prefix; the trailing wildcard names the objects of the prefix and no other prefix or bucket is granted.');
   }
 
+  /**
+   * `<domain name>-sdk-defaults`, cut to 63 characters and not ending in a hyphen (the SageMaker
+   * name pattern). A domain name known only at deployment cannot be cut: the name is then derived
+   * from the construct path.
+   */
+  private lifecycleConfigName(): string {
+    const resolved = Stack.of(this).resolve(this.domainName);
+    const base = typeof resolved === 'string' ? resolved : defaultSageMakerName(this, 50);
+    return `${base}-sdk-defaults`.slice(0, 63).replace(/-+$/, '');
+  }
+
+  /** The idle timeout in minutes (a token stays a token); a token in another unit cannot be converted. */
+  private idleMinutesOf(idleTimeout: Duration): number {
+    try {
+      return idleTimeout.toMinutes({ integral: false });
+    } catch {
+      throw validationError(this, 'InvalidIdleTimeout',
+        `\`idleTimeout\` ${idleTimeout.toString()} cannot be converted to minutes at synth time: pass a token with \`Duration.minutes(...)\`.`);
+    }
+  }
+
   private validate(props: SecureStudioDomainProps, idleMinutes: number, allowed: string[], defaultType: string): void {
     const name = this.domainName;
     if (!Token.isUnresolved(name) && !PROFILE_NAME_PATTERN.test(name)) {
@@ -568,19 +601,36 @@ export class SecureStudioDomain extends Construct {
           `\`allowedInstanceTypes\` entry '${t}' is not an ML instance type (or 'ml.<family>.*' pattern) on the AWS Nitro System. Use types such as 'ml.t3.medium' or 'ml.m5.*'.`);
       }
     }
-    if (!Token.isUnresolved(defaultType) && !allowed.some((t) => t === defaultType || (t.endsWith('*') && defaultType.startsWith(t.slice(0, -1))))) {
+    if (!Token.isUnresolved(defaultType) && (!/^ml\.[a-z0-9-]+\.[a-z0-9]+$/.test(defaultType) || !isNitroInstanceType(defaultType))) {
+      throw validationError(this, 'InvalidDefaultInstanceType',
+        `\`defaultInstanceType\` '${defaultType}' is not an ML instance type on the AWS Nitro System (not a pattern, not 'system'): a new JupyterLab space starts on it. Use a type such as 'ml.t3.medium'.`);
+    }
+    // A token entry may be the default type: then membership cannot be checked at synth time.
+    if (!Token.isUnresolved(defaultType) && !allowed.some((t) => Token.isUnresolved(t) || t === defaultType || (t.endsWith('*') && defaultType.startsWith(t.slice(0, -1))))) {
       throw validationError(this, 'DefaultInstanceTypeNotAllowed',
         `\`defaultInstanceType\` '${defaultType}' is not in \`allowedInstanceTypes\`: users could not start their default space. Add it to the list or pick one of ${allowed.join(', ')}.`);
     }
     for (const key of props.requiredAppTagKeys ?? []) {
-      if (!Token.isUnresolved(key) && !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(key)) {
-        throw validationError(this, 'InvalidTagKey', `\`requiredAppTagKeys\` entry '${key}' is not a valid tag key (1-128 letters, digits, spaces and _.:/=+-@).`);
+      if (Token.isUnresolved(key)) {
+        throw validationError(this, 'TagKeyToken',
+          '`requiredAppTagKeys` has a token: each key becomes an IAM condition key (aws:RequestTag/<key>), which must be known at synth time. Pass literal tag keys.');
+      }
+      if (!/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(key) || key.toLowerCase().startsWith('aws:')) {
+        throw validationError(this, 'InvalidTagKey',
+          `\`requiredAppTagKeys\` entry '${key}' is not a valid tag key (1-128 letters, digits, spaces and _.:/=+-@, not starting with the reserved 'aws:').`);
       }
     }
-    for (const line of props.extraLifecycleCommands ?? []) {
-      if (/^(SDKCONFIG|WHOAMI)$/.test(line.trim())) {
-        throw validationError(this, 'ReservedScriptLine', `extra lifecycle line '${line}' would end one of the generated here-documents. Rename the marker.`);
+    for (const entry of props.extraLifecycleCommands ?? []) {
+      for (const line of Token.isUnresolved(entry) ? [] : entry.split(/\r?\n/)) {
+        if (/^(SDKCONFIG|WHOAMI)$/.test(line.trim())) {
+          throw validationError(this, 'ReservedScriptLine',
+            `\`extraLifecycleCommands\` line '${line}' is a marker of the generated script (SDKCONFIG, WHOAMI) and would break it. Rename the marker.`);
+        }
       }
+    }
+    if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
+      throw validationError(this, 'SnapshotRemovalPolicy',
+        '`removalPolicy` is SNAPSHOT, which CloudFormation rejects for Studio domains and user profiles. Use RETAIN (the default), RETAIN_ON_UPDATE_OR_DELETE or DESTROY.');
     }
   }
 }

@@ -31,6 +31,14 @@ const SYNC_EVENT_RULE = 'StepFunctionsGetEventsForSageMakerTrainingJobsRule';
 /** Job names are at most 63 characters; default execution names (UUIDs) are 36, plus a hyphen. */
 const MAX_PREFIX_LENGTH = 26;
 
+/** CreateTrainingJob limits: input channels, tags (one is the ownership tag), hyperparameters. */
+const MAX_CHANNELS = 20;
+const MAX_USER_TAGS = 49;
+const MAX_HYPERPARAMETERS = 100;
+
+/** Characters SageMaker accepts in tag keys and values. */
+const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+
 /**
  * A data channel of a training job: a prefix of a `SecureBucket`.
  */
@@ -85,7 +93,8 @@ export interface SecureTrainingJobProps {
   /**
    * ML instance type; only types on the AWS Nitro System are accepted. Types with local NVMe
    * storage (`ml.g5`, `ml.p4d`, `ml.*d.*`, ...) get no volume key: their storage is
-   * hardware-encrypted and CreateTrainingJob rejects `VolumeKmsKeyId` for them.
+   * hardware-encrypted and CreateTrainingJob rejects `VolumeKmsKeyId` for them. So the type must
+   * be known at synth time (not a token).
    *
    * @default 'ml.m5.xlarge'
    */
@@ -126,7 +135,7 @@ export interface SecureTrainingJobProps {
    * (always the artifacts bucket: pass a key prefix, not an `s3://` URL). The training role may write
    * there and nowhere else.
    *
-   * @default 'training/<jobNamePrefix>/'
+   * @default - `training/<jobNamePrefix>/`
    */
   readonly outputPrefix?: string;
 
@@ -250,7 +259,8 @@ export class SecureTrainingJob extends Construct {
     // Network: the job instances get a group that admits only themselves, and only when distributed.
     this.securityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
       vpc: env.network.vpc,
-      description: `Training jobs ${this.jobNamePrefix}: HTTPS to S3${props.image.repository ? ' and ECR endpoints' : ''}${instanceCount > 1 ? ', traffic between the job instances' : ''}`,
+      // The prefix only when literal: cdk-nag cannot read a reference in a security group description.
+      description: `Training jobs${Token.isUnresolved(this.jobNamePrefix) ? '' : ` ${this.jobNamePrefix}`}: HTTPS to S3${props.image.repository ? ' and ECR endpoints' : ''}${instanceCount > 1 ? ', traffic between the job instances' : ''}`,
       allowAllOutbound: false,
     });
     if (Token.isUnresolved(instanceCount) || instanceCount > 1) {
@@ -356,6 +366,8 @@ export class SecureTrainingJob extends Construct {
       description: `SageMaker Python SDK defaults (config.yaml) of training jobs ${this.jobNamePrefix}`,
       stringValue: stack.toJsonString(defaults),
       tier: ssm.ParameterTier.INTELLIGENT_TIERING,
+      // A path ('/...'), also when the prefix is a token.
+      simpleName: false,
     });
 
     Tags.of(this).add(TRAINING_OWNER_TAG, this.jobNamePrefix);
@@ -435,7 +447,7 @@ export class SecureTrainingJob extends Construct {
     const imageProblem = props.image._problem();
     if (imageProblem) {
       throw validationError(this, 'InvalidTrainingImage',
-        `\`image\` ${imageProblem}. Use the full URI of the AWS Deep Learning Container, e.g. '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311'.`);
+        `\`image\` ${imageProblem}. Use a tag such as 'v1.2' or a digest with \`TrainingImage.fromEcrRepository\`, or the full URI of the AWS Deep Learning Container, e.g. '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311'.`);
     }
     const prefix = this.jobNamePrefix;
     if (!Token.isUnresolved(prefix) && !sageMakerNamePattern(MAX_PREFIX_LENGTH).test(prefix)) {
@@ -443,7 +455,10 @@ export class SecureTrainingJob extends Construct {
         `\`jobNamePrefix\` '${prefix}' must be 1-${MAX_PREFIX_LENGTH} letters, digits and single hyphens, starting and ending with a letter or digit, so that '<prefix>-<execution id>' fits the 63 characters of a training job name.`);
     }
     const type = this.instanceType;
-    if (!Token.isUnresolved(type) && !isNitroInstanceType(type)) {
+    if (Token.isUnresolved(type)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:TrainingInstanceTypeToken',
+        '`instanceType` is a token: the jobs get the volume key, which CreateTrainingJob rejects for types with local NVMe storage (ml.g5, ml.p4d, ml.*d.*), and the Nitro check cannot run. Pass a literal type to have both decided at synth time.');
+    } else if (!isNitroInstanceType(type)) {
       throw validationError(this, 'NonNitroInstanceType',
         `\`instanceType\` '${type}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not; p3dn is). Use a current type such as 'ml.m5.xlarge', 'ml.g5.xlarge' or 'ml.p4d.24xlarge'.`);
     }
@@ -454,7 +469,13 @@ export class SecureTrainingJob extends Construct {
     if (size !== undefined && !Token.isUnresolved(size) && (!Number.isInteger(size) || size < 1 || size > 16384)) {
       throw validationError(this, 'InvalidVolumeSize', `\`volumeSizeInGb\` is ${size}: CreateTrainingJob accepts whole numbers from 1 to 16384. Set \`volumeSizeInGb\` in that range.`);
     }
-    if (props.maxRuntime && !props.maxRuntime.isUnresolved()) {
+    if (props.maxRuntime?.isUnresolved()) {
+      try {
+        props.maxRuntime.toSeconds();
+      } catch {
+        throw validationError(this, 'InvalidMaxRuntime', `\`maxRuntime\` ${props.maxRuntime.toString()} cannot be converted to seconds at synth time: pass a token with \`Duration.seconds(...)\`.`);
+      }
+    } else if (props.maxRuntime) {
       const seconds = props.maxRuntime.toSeconds({ integral: false });
       if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_RUNTIME_LIMIT_SECONDS) {
         throw validationError(this, 'InvalidMaxRuntime',
@@ -466,8 +487,12 @@ export class SecureTrainingJob extends Construct {
       throw validationError(this, 'InvalidOutputPrefix',
         `\`outputPrefix\` '${out}' must be a key prefix in the environment's artifacts bucket ending in '/', such as 'models/churn/': outputs never go to another bucket, and the training role may write under this prefix only.`);
     }
+    const inputs = props.inputs ?? [];
+    if (inputs.length > MAX_CHANNELS) {
+      throw validationError(this, 'TooManyChannels', `\`inputs\` has ${inputs.length} channels: CreateTrainingJob accepts at most ${MAX_CHANNELS}. Merge channels that share a prefix.`);
+    }
     const channels = new Set<string>();
-    for (const input of props.inputs ?? []) {
+    for (const input of inputs) {
       if (!Token.isUnresolved(input.channelName) && !/^[A-Za-z0-9.\-_]{1,64}$/.test(input.channelName)) {
         throw validationError(this, 'InvalidChannelName', `\`inputs\` channel name '${input.channelName}' must be 1-64 letters, digits, '.', '-' or '_'.`);
       }
@@ -475,10 +500,42 @@ export class SecureTrainingJob extends Construct {
         throw validationError(this, 'DuplicateChannel', `\`inputs\` names channel '${input.channelName}' twice. Give each channel its own name.`);
       }
       channels.add(input.channelName);
+      if (!Token.isUnresolved(input.prefix) && (input.prefix.length === 0 || /[*?]/.test(input.prefix) || input.prefix.startsWith('/'))) {
+        throw validationError(this, 'InvalidChannelPrefix',
+          `\`inputs\` channel '${input.channelName}': prefix '${input.prefix}' is not a key prefix. Use a non-empty prefix without wildcards or a leading '/', such as 'datasets/churn/train/'.`);
+      }
+      if (input.contentType !== undefined && !Token.isUnresolved(input.contentType) && input.contentType.length > 256) {
+        throw validationError(this, 'InvalidContentType', `\`inputs\` channel '${input.channelName}' has a content type of ${input.contentType.length} characters: CreateTrainingJob accepts at most 256.`);
+      }
     }
-    for (const tagKey of Object.keys(props.tags ?? {})) {
+    const tags = Object.entries(props.tags ?? {});
+    if (tags.length > MAX_USER_TAGS) {
+      throw validationError(this, 'TooManyTags', `\`tags\` has ${tags.length} entries: a training job takes at most 50 tags, one of which is the ownership tag, so pass at most ${MAX_USER_TAGS}.`);
+    }
+    for (const [tagKey, tagValue] of tags) {
       if (tagKey === TRAINING_OWNER_TAG || tagKey.toLowerCase().startsWith('aws:')) {
         throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership tag, or the aws: prefix). Use another key.`);
+      }
+      if (!Token.isUnresolved(tagKey) && (!TAG_PATTERN.test(tagKey) || tagKey.length === 0 || tagKey.length > 128)) {
+        throw validationError(this, 'InvalidTagKey', `\`tags\` key '${tagKey}' must be 1-128 letters, digits, spaces and _.:/=+-@, or every training run fails.`);
+      }
+      if (!Token.isUnresolved(tagValue) && (!TAG_PATTERN.test(tagValue) || tagValue.length > 256)) {
+        throw validationError(this, 'InvalidTagValue', `\`tags\` value of '${tagKey}' must be 0-256 letters, digits, spaces and _.:/=+-@, or every training run fails.`);
+      }
+    }
+    const hyperparameters = Object.entries(props.hyperparameters ?? {});
+    if (hyperparameters.length > MAX_HYPERPARAMETERS) {
+      throw validationError(this, 'TooManyHyperparameters', `\`hyperparameters\` has ${hyperparameters.length} entries: CreateTrainingJob accepts at most ${MAX_HYPERPARAMETERS}.`);
+    }
+    for (const [name, value] of hyperparameters) {
+      if (name.length > 256 || (!Token.isUnresolved(value) && value.length > 2500)) {
+        throw validationError(this, 'InvalidHyperparameter',
+          `\`hyperparameters\` entry '${name.slice(0, 40)}' is too long: CreateTrainingJob accepts names of at most 256 characters and values of at most 2500.`);
+      }
+      // Step Functions reads a field ending in '.$' as a path into the execution input or context.
+      if (name.endsWith('.$') && !Token.isUnresolved(value) && !/^(\$|States\.)/.test(value)) {
+        throw validationError(this, 'InvalidHyperparameterPath',
+          `\`hyperparameters\` name '${name}' ends in '.$', which Step Functions reads as a path: its value must be a path such as '$.epochs' (taken from the execution input), or Step Functions rejects the state machine. Rename the hyperparameter otherwise.`);
       }
     }
     if (props.allowUnencryptedInterContainerTraffic && !Token.isUnresolved(instanceCount) && instanceCount > 1) {
@@ -542,7 +599,7 @@ export class SecureTrainingJob extends Construct {
     const stack = Stack.of(this);
     const env = this.environment;
     const role = this.stateMachineRole;
-    const jobArn = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${this.jobNamePrefix}-*` });
+    const jobArn = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${arnName(this.jobNamePrefix)}-*` });
     const kmsConditions: Record<string, string> = { 'sagemaker:OutputKmsKeyArn': env.key.keyArn };
     if (this.volumeKeyApplied) {
       kmsConditions['sagemaker:VolumeKmsKeyArn'] = env.key.keyArn;
@@ -596,4 +653,9 @@ export class SecureTrainingJob extends Construct {
     acknowledgeScopedWildcards(role, [jobArn],
       `Training job names are '${this.jobNamePrefix}-<execution name>', known only when an execution starts; creation is allowed only with the environment subnets, job security group, KMS key, isolation/encryption settings, a bounded runtime and the ownership tag, and describe/stop only on jobs carrying that tag.`);
   }
+}
+
+/** SageMaker writes names in lowercase in ARNs (tokens are left as they are). */
+function arnName(name: string): string {
+  return Token.isUnresolved(name) ? name : name.toLowerCase();
 }

@@ -21,7 +21,7 @@ export class TrainingImage {
    */
   public static fromEcrRepository(repository: ecr.IRepository, tagOrDigest: string = 'latest'): TrainingImage {
     const uri = tagOrDigest.startsWith('sha256:') ? repository.repositoryUriForDigest(tagOrDigest) : repository.repositoryUriForTag(tagOrDigest);
-    return new TrainingImage(uri, repository);
+    return new TrainingImage(uri, repository, tagOrDigest);
   }
 
   /**
@@ -39,18 +39,25 @@ export class TrainingImage {
    * @param imageUri the image URI the job runs
    * @param repository the ECR repository of yours the image is in, if any
    */
-  private constructor(public readonly imageUri: string, public readonly repository?: ecr.IRepository) {}
+  private constructor(public readonly imageUri: string, public readonly repository?: ecr.IRepository, private readonly tagOrDigest?: string) {}
 
   /**
    * Why the image URI is unusable, or undefined when it is fine (or a token).
    * @internal
    */
   public _problem(): string | undefined {
-    if (this.repository || Token.isUnresolved(this.imageUri)) {
+    if (this.repository) {
+      const tag = this.tagOrDigest;
+      return tag === undefined || Token.isUnresolved(tag) || /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[a-f0-9]{64})$/.test(tag)
+        ? undefined
+        : `tag '${tag}' of \`TrainingImage.fromEcrRepository\` is neither an ECR tag nor a 'sha256:<64 hex>' digest`;
+    }
+    if (Token.isUnresolved(this.imageUri)) {
       return undefined;
     }
-    return ECR_IMAGE_URI.test(this.imageUri)
+    // CreateTrainingJob accepts image URIs of at most 255 characters.
+    return ECR_IMAGE_URI.test(this.imageUri) && this.imageUri.length <= 255
       ? undefined
-      : `'${this.imageUri}' is not an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)`;
+      : `'${this.imageUri}' is not an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>, at most 255 characters)`;
   }
 }

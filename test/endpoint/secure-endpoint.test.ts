@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -537,6 +537,70 @@ describe('SecureEndpoint', () => {
     ])('fails on alarm thresholds %p', (alarms, message) => {
       const stack = newTestStack();
       expect(() => endpoint(stack, { alarms })).toThrow(message);
+    });
+  });
+
+  // Found by test/robustness/endpoint.property.test.ts.
+  describe('tokens and service limits', () => {
+    test('a token initialInstanceCount is accepted with autoScaling.maxCapacity, and required to have it', () => {
+      const stack = newTestStack();
+      const count = new CfnParameter(stack, 'Count', { type: 'Number', default: 2 }).valueAsNumber;
+      expect(() => endpoint(stack, { initialInstanceCount: count })).toThrow(/`autoScaling.maxCapacity` is required when `initialInstanceCount` is a token/);
+      endpoint(stack, { initialInstanceCount: count, autoScaling: { maxCapacity: 6 } }, 'Ep2');
+      const config = only(stack, 'AWS::SageMaker::EndpointConfig');
+      expect(config.Properties.ProductionVariants[0].InitialInstanceCount).toEqual({ Ref: 'Count' });
+      Template.fromStack(stack).hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: { Ref: 'Count' }, MaxCapacity: 6 });
+    });
+
+    test('a token count with allowSingleInstance is accepted like a literal 1: warned and acknowledged', () => {
+      const stack = newTestStack();
+      const count = new CfnParameter(stack, 'Count', { type: 'Number', default: 1 }).valueAsNumber;
+      endpoint(stack, { initialInstanceCount: count, allowSingleInstance: true, autoScaling: { maxCapacity: 4 } });
+      Annotations.fromStack(stack).hasWarning('/TestStack/Ep', Match.stringLikeRegexp('a token that may be 1'));
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+    });
+
+    test('accepts a token endpoint name and instance type: warned, the ARN keeps the token, the storage key is set, zero findings', () => {
+      const stack = newTestStack();
+      const name = new CfnParameter(stack, 'Name', { default: 'churn' }).valueAsString;
+      const type = new CfnParameter(stack, 'Type', { default: 'ml.m5.large' }).valueAsString;
+      const ep = endpoint(stack, { endpointName: name, instanceType: type });
+      expect(stack.resolve(ep.endpointArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':endpoint/', { Ref: 'Name' }]] });
+      const annotations = Annotations.fromStack(stack);
+      annotations.hasWarning('/TestStack/Ep', Match.stringLikeRegexp('`endpointName` is a token'));
+      annotations.hasWarning('/TestStack/Ep', Match.stringLikeRegexp('`instanceType` is a token'));
+      Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::EndpointConfig', { KmsKeyId: Match.anyValue(), ProductionVariants: [Match.objectLike({ InstanceType: { Ref: 'Type' } })] });
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+    });
+
+    test('fails on a token model latency (its unit cannot be converted at synth time)', () => {
+      expect(() => endpoint(newTestStack(), { alarms: { modelLatency: Duration.millis(Lazy.number({ produce: () => 500 })) } }))
+        .toThrow(/`alarms.modelLatency` is a token/);
+    });
+
+    test.each([['bad-name'], ['1ABC'], ['']])('fails on container environment variable name %p, which CreateModel refuses', (name) => {
+      const stack = newTestStack();
+      const env = SageMakerEnvironment.of(stack);
+      expect(() => endpoint(stack, { model: { image: EndpointImage.fromDlc(DLC), modelData: ModelData.fromBucket(env.artifactsBucket, 'm/model.tar.gz'), environment: { [name]: 'x' } } }))
+        .toThrow(/`model.environment` variable name/);
+    });
+
+    test('fails on more than 100 container environment variables, or a value over 1024 characters', () => {
+      const stack = newTestStack();
+      const model = (environment: Record<string, string>) => ({ image: EndpointImage.fromDlc(DLC), modelData: ModelData.fromBucket(SageMakerEnvironment.of(stack).artifactsBucket, 'm/model.tar.gz'), environment });
+      expect(() => endpoint(stack, { model: model(Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`V${i}`, '1']))) })).toThrow(/`model.environment` has 101 variables/);
+      expect(() => endpoint(stack, { model: model({ V: 'x'.repeat(1025) }) }, 'Ep2')).toThrow(/`model.environment` value of 'V' has 1025 characters/);
+    });
+
+    test('image errors name `model.image`; a DLC URI over 255 characters is refused', () => {
+      const stack = newTestStack();
+      const env = SageMakerEnvironment.of(stack);
+      const long = `763104351884.dkr.ecr.eu-west-1.amazonaws.com/${'r'.repeat(220)}:1`;
+      expect(() => endpoint(stack, { model: { image: EndpointImage.fromDlc(long), modelData: ModelData.fromBucket(env.artifactsBucket, 'm/model.tar.gz') } }))
+        .toThrow(/^`model.image`: `EndpointImage.fromDlc` URI/);
+      const repo = ecr.Repository.fromRepositoryName(stack, 'OtherRepo', 'team-a/churn');
+      expect(() => endpoint(stack, { model: { image: EndpointImage.fromEcrRepository(repo, 'bad tag'), modelData: ModelData.fromBucket(env.artifactsBucket, 'm/model.tar.gz') } }, 'Ep2'))
+        .toThrow(/^`model.image`: image tag 'bad tag'/);
     });
   });
 

@@ -132,7 +132,7 @@ describe('SageMakerEnvironment', () => {
     Annotations.fromStack(stack).hasInfo('/TestStack/Env', Match.stringLikeRegexp('key policy must let CloudWatch Logs'));
   });
 
-  test.each([['has space'], ['a'.repeat(33)], ['under_score']])('fails on environmentName %p, naming the prop', (name) => {
+  test.each([['has space'], ['a'.repeat(33)], ['under_score'], ['-x'], ['x-'], ['a--b']])('fails on environmentName %p, naming the prop', (name) => {
     const stack = newTestStack();
     expect(() => new SageMakerEnvironment(stack, 'Env', { environmentName: name })).toThrow(/`environmentName`/);
   });

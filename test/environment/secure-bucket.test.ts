@@ -226,4 +226,25 @@ describe('SecureBucket', () => {
       expect(stack.resolve(bucket.s3UrlForPrefix('in/'))).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^DataBucket/) }, '/in/']] });
     });
   });
+
+  // Found by test/robustness/bucket.property.test.ts.
+  describe('props that cannot deploy fail at synth, naming the prop', () => {
+    test.each([['Bad_Name'], ['ab'], ['a..b']])('bucketName %p', (bucketName) => {
+      expect(() => new SecureBucket(newTestStack(), 'Data', { bucketName })).toThrow(/^`bucketName`: Invalid S3 bucket name/);
+    });
+
+    test('RemovalPolicy.SNAPSHOT, which CloudFormation rejects for buckets', () => {
+      expect(() => new SecureBucket(newTestStack(), 'Data', { removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/^`removalPolicy` is SNAPSHOT/);
+    });
+
+    test.each([['logs/*'], ['lo?gs/'], ['logs/${aws:username}/']])('serverAccessLogsPrefix %p, which would widen the log delivery grant', (serverAccessLogsPrefix) => {
+      expect(() => new SecureBucket(newTestStack(), 'Data', { serverAccessLogsPrefix })).toThrow(/^`serverAccessLogsPrefix` .* would widen the log delivery grant/);
+    });
+
+    test('a grant prefix error names `prefix`', () => {
+      const stack = newTestStack();
+      const bucket = new SecureBucket(stack, 'Data');
+      expect(() => bucket.grantRead(new SageMakerWorkloadRole(stack, 'Role'), 'data/*')).toThrow(/^`prefix` 'data\/\*' is not a key prefix/);
+    });
+  });
 });

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Lazy } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SageMakerWorkloadRole } from '../../lib';
@@ -72,5 +72,36 @@ describe('SageMakerWorkloadRole', () => {
         }));
       }
     }).toThrow(/more than 10 managed policies.*split the workload into two roles/);
+  });
+
+  // Found by test/robustness/workload-role.property.test.ts.
+  describe('props CreateRole refuses fail at synth, naming the prop', () => {
+    test.each([[''], ['a b'], ['r'.repeat(65)]])('roleName %p', (roleName) => {
+      expect(() => new SageMakerWorkloadRole(newTestStack(), 'Role', { roleName })).toThrow(/^`roleName` /);
+    });
+
+    test.each([['emoji 😀'], ['euro €'], ['d'.repeat(1001)]])('description %p', (description) => {
+      expect(() => new SageMakerWorkloadRole(newTestStack(), 'Role', { description })).toThrow(/^`description` must be at most 1000 characters of printable Latin-1/);
+    });
+
+    test.each([[Duration.minutes(30)], [Duration.hours(13)], [Duration.millis(3_600_500)], [Duration.hours(Lazy.number({ produce: () => 2 }))]])('maxSessionDuration %p', (maxSessionDuration) => {
+      expect(() => new SageMakerWorkloadRole(newTestStack(), 'Role', { maxSessionDuration })).toThrow(/^`maxSessionDuration` /);
+    });
+  });
+
+  test('a token maxSessionDuration in seconds is set on the role (iam.Role refused it)', () => {
+    const stack = newTestStack();
+    const seconds = new CfnParameter(stack, 'Session', { type: 'Number', default: 7200 }).valueAsNumber;
+    new SageMakerWorkloadRole(stack, 'Role', { maxSessionDuration: Duration.seconds(seconds) });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', { MaxSessionDuration: { Ref: 'Session' } });
+  });
+
+  test('a long token description is cut to 1000 characters in the managed policy description once resolved', () => {
+    const stack = newTestStack();
+    const role = new SageMakerWorkloadRole(stack, 'Role', { description: Lazy.string({ produce: () => 'd'.repeat(1000) }) });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DescribeTrainingJob'], resources: ['arn:aws:sagemaker:eu-west-1:111122223333:training-job/x'] }));
+    const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'))[0];
+    expect(policy.Properties.Description).toHaveLength(1000);
+    expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
   });
 });

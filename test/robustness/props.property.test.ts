@@ -1,14 +1,11 @@
 import { Duration, Errors } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
+import { nameArb, NITRO_TYPES, prefixArb } from './arbitraries';
 import { DataAccess, SageMakerEnvironment, SecureNotebook, SecureNotebookProps } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
 // Property-based tests: random valid prop combinations synthesize with zero unacknowledged findings;
 // random invalid ones fail with a ValidationError that names the prop, never another exception.
-
-const NITRO_TYPES = ['ml.t3.medium', 'ml.t3.large', 'ml.m5.xlarge', 'ml.c5.2xlarge', 'ml.g5.xlarge', 'ml.p3dn.24xlarge', 'ml.r5.large', 'ml.m6i.large'];
-const prefixArb = fc.stringMatching(/^[a-z0-9][a-z0-9-]{0,10}\/([a-z0-9-]{1,8}\/)?$/);
-const nameArb = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/).filter((n) => !n.includes('--'));
 
 const validNotebookProps = fc.record({
   notebookName: fc.option(nameArb, { nil: undefined }),
@@ -86,7 +83,7 @@ describe('property: SageMakerEnvironment names', () => {
     fc.assert(
       fc.property(fc.string({ minLength: 0, maxLength: 40 }), (name) => {
         const stack = newTestStack();
-        const valid = /^[a-zA-Z0-9-]{1,32}$/.test(name);
+        const valid = name.length <= 32 && /^[a-zA-Z0-9]+(-[a-zA-Z0-9]+)*$/.test(name);
         let error: unknown;
         try {
           new SageMakerEnvironment(stack, 'Env', { environmentName: name });

@@ -1,4 +1,4 @@
-import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -446,6 +446,77 @@ describe('SecureStudioDomain', () => {
     test('fails when the lifecycle script would exceed 16384 base64 characters', () => {
       const extraLifecycleCommands = Array.from({ length: 150 }, (_, i) => `echo "line ${i} of a very long provisioning script that does not fit"`);
       expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { extraLifecycleCommands })).toThrow(/over the limit of 16384.*`extraLifecycleCommands`/);
+    });
+  });
+
+  // Found by test/robustness/studio.property.test.ts.
+  describe('tokens and service limits', () => {
+    test('a token idleTimeout keeps idle shutdown on (it was silently turned off)', () => {
+      const stack = newTestStack();
+      const minutes = new CfnParameter(stack, 'Idle', { type: 'Number', default: 120 }).valueAsNumber;
+      new SecureStudioDomain(stack, 'Studio', { idleTimeout: Duration.minutes(minutes) });
+      expect(domainOf(stack).Properties.DefaultUserSettings.JupyterLabAppSettings.AppLifecycleManagement.IdleSettings).toEqual({
+        LifecycleManagement: 'ENABLED', IdleTimeoutInMinutes: { Ref: 'Idle' }, MinIdleTimeoutInMinutes: 60, MaxIdleTimeoutInMinutes: { Ref: 'Idle' },
+      });
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+      expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { idleTimeout: Duration.hours(Lazy.number({ produce: () => 2 })) }))
+        .toThrow(/`idleTimeout` .* cannot be converted to minutes/);
+    });
+
+    test('a parameter domain name synthesizes clean: the security group descriptions leave it out', () => {
+      const stack = newTestStack();
+      new SecureStudioDomain(stack, 'Studio', { domainName: new CfnParameter(stack, 'Name', { default: 'research' }).valueAsString });
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+    });
+
+    test.each([[58], [62], [63]])('the lifecycle configuration name of a %p-character domain name is at most 63 characters and does not end in a hyphen', (length) => {
+      for (const lazy of [false, true]) {
+        const stack = newTestStack();
+        const name = 'a'.repeat(length);
+        new SecureStudioDomain(stack, 'Studio', { domainName: lazy ? Lazy.string({ produce: () => name }) : name });
+        const configName = resourcesOf(stack, 'AWS::SageMaker::StudioLifecycleConfig')[0][1].Properties.StudioLifecycleConfigName;
+        expect(configName).toMatch(/^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/);
+      }
+    });
+
+    test('addUserProfile fails on a token name, naming `userProfileName`; new SecureUserProfile takes it', () => {
+      const stack = newTestStack();
+      const domain = new SecureStudioDomain(stack, 'Studio');
+      const name = new CfnParameter(stack, 'User', { default: 'alice' }).valueAsString;
+      expect(() => domain.addUserProfile(name)).toThrow(/`userProfileName` is a token.*new SecureUserProfile/);
+      new SecureUserProfile(stack, 'Alice', { domain, userProfileName: name });
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+    });
+
+    test('user profile names differing only in case are duplicates; profile ARNs are lowercase', () => {
+      const stack = newTestStack();
+      const domain = new SecureStudioDomain(stack, 'Studio');
+      const alice = domain.addUserProfile('Alice');
+      expect(render(stack.resolve(alice.userProfileArn))).toMatch(/:user-profile\/<Studio43727D10.DomainId>\/alice$/);
+      expect(() => domain.addUserProfile('alice')).toThrow(/user profile 'alice' already exists .*differing only in case/);
+    });
+
+    test('fails on a token required tag key, and on one with the reserved aws: prefix', () => {
+      expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { requiredAppTagKeys: [Lazy.string({ produce: () => 'team' })] }))
+        .toThrow(/`requiredAppTagKeys` has a token/);
+      expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { requiredAppTagKeys: ['AWS:x'] })).toThrow(/`requiredAppTagKeys` entry 'AWS:x'/);
+    });
+
+    test.each([['SDKCONFIG'], ['echo a\nWHOAMI']])('fails on a lifecycle line %p that is a marker of the generated script, naming the prop', (line) => {
+      expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { extraLifecycleCommands: [line] })).toThrow(/`extraLifecycleCommands` line/);
+    });
+
+    test('fails on RemovalPolicy.SNAPSHOT, which CloudFormation rejects for domains', () => {
+      expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(/`removalPolicy` is SNAPSHOT/);
+    });
+
+    test.each([['ml.m5.*'], ['system'], ['ml.t2.medium']])('fails on defaultInstanceType %p, which is not a Nitro ML instance type', (defaultInstanceType) => {
+      expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { allowedInstanceTypes: ['ml.m5.*', 'system'], defaultInstanceType }))
+        .toThrow(/`defaultInstanceType` .* is not an ML instance type on the AWS Nitro System/);
+    });
+
+    test('a token entry of allowedInstanceTypes may be the default type', () => {
+      expect(() => new SecureStudioDomain(newTestStack(), 'Studio', { allowedInstanceTypes: [Lazy.string({ produce: () => 'ml.t3.medium' })] })).not.toThrow();
     });
   });
 

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -594,6 +594,72 @@ describe('SecureTrainingJob', () => {
 
     test.each([['secure-sagemaker:training-job'], ['aws:cloudformation:stack-name']])('fails on reserved tag key %p', (key) => {
       expect(() => newJob({ tags: { [key]: 'x' } })).toThrow(/`tags` key .* is reserved/);
+    });
+  });
+
+  // Found by test/robustness/training.property.test.ts.
+  describe('tokens and service limits', () => {
+    test('a token jobNamePrefix synthesizes clean (the SDK defaults parameter is a path, the security group description omits the prefix)', () => {
+      const stack = newTestStack();
+      const job = newJob({ jobNamePrefix: new CfnParameter(stack, 'Prefix', { default: 'churn' }).valueAsString }, stack).job;
+      expect(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: 'Training jobs: HTTPS to S3' } })).not.toEqual({});
+      expect(job.sdkDefaultsParameter.parameterArn).toBeDefined();
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+    });
+
+    test('the state machine role names jobs in lowercase, as SageMaker writes them in ARNs', () => {
+      const { stack } = newJob({ jobNamePrefix: 'Churn-V2' });
+      const create = renderedStatements(stack, 'TrainStateMachineRolePermissions').find((st) => st.Sid === 'CreateSecureTrainingJobsWithThisPrefixOnly');
+      expect(create.Resource).toBe(`${ARN}:sagemaker:${REGION_ACCOUNT}:training-job/churn-v2-*`);
+      expect(create.Condition.StringEquals).toEqual({ 'aws:RequestTag/secure-sagemaker:training-job': 'Churn-V2' });
+    });
+
+    test('accepts a token instance type: warned, the volume key is set', () => {
+      const stack = newTestStack();
+      const { job } = newJob({ instanceType: Lazy.string({ produce: () => 'ml.m5.2xlarge' }) }, stack);
+      expect(job.volumeKeyApplied).toBe(true);
+      Annotations.fromStack(stack).hasWarning('*', Match.stringLikeRegexp('`instanceType` is a token'));
+    });
+
+    test('fails on a token maxRuntime in a unit other than seconds', () => {
+      expect(() => newJob({ maxRuntime: Duration.hours(Lazy.number({ produce: () => 2 })) })).toThrow(/`maxRuntime` .* cannot be converted to seconds/);
+    });
+
+    test('fails on a hyperparameter name ending in .$ unless its value is a path', () => {
+      expect(() => newJob({ hyperparameters: { 'lr.$': '0.1' } })).toThrow(/`hyperparameters` name 'lr\.\$' ends in '\.\$'/);
+      expect(() => newJob({ hyperparameters: { 'epochs.$': '$.epochs' } })).not.toThrow();
+    });
+
+    test('fails on more than 100 hyperparameters, and on names or values over the API limits', () => {
+      expect(() => newJob({ hyperparameters: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`h${i}`, '1'])) })).toThrow(/`hyperparameters` has 101 entries/);
+      expect(() => newJob({ hyperparameters: { ['k'.repeat(257)]: '1' } })).toThrow(/`hyperparameters` entry .* too long/);
+      expect(() => newJob({ hyperparameters: { lr: 'v'.repeat(2501) } })).toThrow(/`hyperparameters` entry 'lr' is too long/);
+    });
+
+    test('fails on tag keys and values SageMaker refuses, and on more than 49 tags', () => {
+      expect(() => newJob({ tags: { 'bad#key': 'x' } })).toThrow(/`tags` key 'bad#key' must be 1-128/);
+      expect(() => newJob({ tags: { team: 'a\nb' } })).toThrow(/`tags` value of 'team'/);
+      expect(() => newJob({ tags: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])) })).toThrow(/`tags` has 50 entries/);
+    });
+
+    test('fails on more than 20 input channels, and on a content type over 256 characters', () => {
+      const stack = newTestStack();
+      const bucket = SageMakerEnvironment.of(stack).dataBucket;
+      const inputs = Array.from({ length: 21 }, (_, i) => ({ channelName: `c${i}`, bucket, prefix: `d/${i}/` }));
+      expect(() => newJob({ inputs }, stack)).toThrow(/`inputs` has 21 channels/);
+      expect(() => newJob({ inputs: [{ channelName: 'train', bucket, prefix: 'd/', contentType: 'x'.repeat(257) }] }, stack, 'Other'))
+        .toThrow(/`inputs` channel 'train' has a content type of 257 characters/);
+    });
+
+    test.each([['bad tag'], ['-x'], ['sha256:xyz']])('fails on ECR image tag %p', (tag) => {
+      const stack = newTestStack();
+      expect(() => newJob({ image: TrainingImage.fromEcrRepository(ecr.Repository.fromRepositoryName(stack, 'Repo', 'team-a/trainer'), tag) }, stack))
+        .toThrow(/`image` tag .* of `TrainingImage.fromEcrRepository` is neither an ECR tag nor/);
+    });
+
+    test('fails on an image URI over 255 characters', () => {
+      expect(() => newJob({ image: TrainingImage.fromDeepLearningContainer(`763104351884.dkr.ecr.eu-west-1.amazonaws.com/${'r'.repeat(220)}:1`) }))
+        .toThrow(/`image` .* at most 255 characters/);
     });
   });
 });
