@@ -28,11 +28,15 @@ import {
   TrainingImage,
 } from '../lib';
 import { buildReport, renderMarkdown, renderSummary } from '../lib/report';
+import { render } from '../lib/report/cfn';
 
 /** The platform team's stack: the shared environment and what data scientists get. */
 export class SecureMlPlatformStack extends Stack {
   /** The shared foundation. */
   public readonly platform: SageMakerEnvironment;
+
+  /** The preventive guardrails (policies on every role, boundary, SCP documents). */
+  public readonly guardrails: SageMakerGuardrails;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -111,7 +115,7 @@ export class SecureMlPlatformStack extends Stack {
     // library's workload and job roles, the Step Functions role that starts training jobs, and
     // the humans of the platform. Each construct's own requests pass (proven in the tests).
     const sageMakerApi = this.platform.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!;
-    const guardrails = new SageMakerGuardrails(this, 'Guardrails', {
+    const guardrails = this.guardrails = new SageMakerGuardrails(this, 'Guardrails', {
       environment: this.platform,
       securityGroups: [
         notebook.securityGroup, notebook.jobSecurityGroup, training.securityGroup,
@@ -147,11 +151,27 @@ export function buildApp(app: App = new App()): App {
 }
 
 if (require.main === module) {
-  // Synthesize (every pack runs; a finding fails here), then write the reviewer report next to the
-  // templates and print its one-screen summary.
-  const assembly = buildApp().synth();
+  // Synthesize (every pack runs; a finding fails here), then write the reviewer report and the
+  // SCP documents next to the templates and print the report's one-screen summary.
+  const app = buildApp();
+  const assembly = app.synth();
   const report = buildReport(assembly.directory);
   const reportFile = path.join(assembly.directory, 'security-report.md');
   fs.writeFileSync(reportFile, renderMarkdown(report));
-  process.stderr.write(`${renderSummary(report, reportFile)}\n`);
+  const stack = app.node.findAll().find((c): c is SecureMlPlatformStack => c instanceof SecureMlPlatformStack)!;
+  const scpFile = path.join(assembly.directory, 'guardrail-scps.json');
+  fs.writeFileSync(scpFile, `${JSON.stringify(scpDocumentsOf(stack), undefined, 2)}\n`);
+  process.stderr.write(`${renderSummary(report, reportFile)}  SCP documents written to ${scpFile}\n`);
+}
+
+/**
+ * The service control policies pinned to this environment, for the platform team's management
+ * account: the same deny statements as the policy on every role. References to this stack's
+ * subnets, security groups, key and VPC endpoint appear as `<LogicalId>` placeholders, to be
+ * replaced with the deployed IDs (organization-wide SCPs that need no IDs: examples/organization-rollout.ts).
+ * Defined after the main block because it uses the report's internal renderer, which is not part
+ * of the package (and so not of the Python example).
+ */
+export function scpDocumentsOf(stack: SecureMlPlatformStack): unknown[] {
+  return stack.guardrails.scpDocuments().map((doc) => JSON.parse(render(stack.resolve(doc))));
 }

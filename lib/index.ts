@@ -4,5 +4,6 @@ export * from './guardrails';
 export * from './monitoring';
 export * from './nag';
 export * from './notebook';
+export * from './organization';
 export * from './studio';
 export * from './training';

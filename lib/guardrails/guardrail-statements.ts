@@ -9,7 +9,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
  * actions that send it, so no statement denies on a key that is never in the request.
  */
 
-/** What the deny statements are parameterized with. Lists are already validated and non-empty where required. */
+/**
+ * What the deny statements are parameterized with. Lists are already validated; `subnetIds`,
+ * `securityGroupIds` and `kmsKeyArns` are empty only for organization-wide guardrails (required,
+ * but not pinned).
+ */
 export interface GuardrailInputs {
   readonly subnetIds: string[];
   readonly securityGroupIds: string[];
@@ -82,9 +86,10 @@ export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
     'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': NVME_INSTANCE_TYPE_PATTERNS },
   }));
   // A negated operator matches when the key is absent: jobs without an output key are denied too.
-  s.push(deny('encryption', 'OutputKey', JOBS_AND_TRANSFORM, {
-    ArnNotEquals: { 'sagemaker:OutputKmsKeyArn': i.kmsKeyArns },
-  }));
+  // Organization-wide guardrails with no key pinned only require one.
+  s.push(deny('encryption', 'OutputKey', JOBS_AND_TRANSFORM, i.kmsKeyArns.length > 0
+    ? { ArnNotEquals: { 'sagemaker:OutputKmsKeyArn': i.kmsKeyArns } }
+    : { Null: { 'sagemaker:OutputKmsKeyArn': 'true' } }));
   s.push(deny('encryption', 'InterContainerEncryption', JOBS, {
     BoolIfExists: { 'sagemaker:InterContainerTrafficEncryption': 'false' },
   }));
@@ -99,9 +104,11 @@ export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
   s.push(deny('network', 'NoSecurityGroups', VPC_REQUIRED_ACTIONS, {
     Null: { 'sagemaker:VpcSecurityGroupIds': 'true' },
   }));
-  s.push(deny('network', 'ForeignSubnets', [...VPC_REQUIRED_ACTIONS, ...sm('CreateEndpointConfig', 'UpdateDomain')], {
-    'ForAnyValue:StringNotEquals': { 'sagemaker:VpcSubnets': i.subnetIds },
-  }));
+  if (i.subnetIds.length > 0) {
+    s.push(deny('network', 'ForeignSubnets', [...VPC_REQUIRED_ACTIONS, ...sm('CreateEndpointConfig', 'UpdateDomain')], {
+      'ForAnyValue:StringNotEquals': { 'sagemaker:VpcSubnets': i.subnetIds },
+    }));
+  }
   if (i.securityGroupIds.length > 0) {
     s.push(deny('network', 'ForeignSecurityGroups',
       [...VPC_REQUIRED_ACTIONS, ...sm('CreateEndpointConfig', 'UpdateDomain', 'CreateUserProfile', 'UpdateUserProfile')], {
@@ -120,6 +127,13 @@ export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
   // An update that does not touch RootAccess does not send the key and is not denied.
   s.push(deny('notebook-studio', 'NotebookRootUpdate', sm('UpdateNotebookInstance'), {
     StringEquals: { 'sagemaker:RootAccess': 'Enabled' },
+  }));
+  // IMDSv1 is the default of CreateNotebookInstance: a request must ask for version 2.
+  s.push(deny('notebook-studio', 'NotebookImdsV2', sm('CreateNotebookInstance'), {
+    StringNotEquals: { 'sagemaker:MinimumInstanceMetadataServiceVersion': '2' },
+  }));
+  s.push(deny('notebook-studio', 'NotebookImdsV1Update', sm('UpdateNotebookInstance'), {
+    StringEquals: { 'sagemaker:MinimumInstanceMetadataServiceVersion': '1' },
   }));
   s.push(deny('notebook-studio', 'DomainVpcOnly', sm('CreateDomain'), {
     StringNotEquals: { 'sagemaker:AppNetworkAccessType': 'VpcOnly' },

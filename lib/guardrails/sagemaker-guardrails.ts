@@ -7,6 +7,7 @@ import { GuardrailInputs, GuardrailStatement, guardrailStatements } from './guar
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
+import { validateSourceIpRanges } from '../private/names';
 
 /**
  * Properties of `SageMakerGuardrails`.
@@ -20,9 +21,29 @@ export interface SageMakerGuardrailsProps {
   readonly environment?: SageMakerEnvironment;
 
   /**
+   * Guardrails for a whole organization rather than one environment: workloads must still name
+   * a volume and an output KMS key, subnets and security groups, but any of them passes unless
+   * `subnetIds`, `securityGroupIds` or `additionalKmsKeyArns` pin them. No environment is looked
+   * up or created. Use it for service control policies on organizational units and for the
+   * policy a StackSet rolls out to every account (see `SageMakerStackSet`).
+   *
+   * @default false
+   */
+  readonly organizationWide?: boolean;
+
+  /**
+   * Name of the deny policies (`<name>-1`, `<name>-2`...) and the boundary (`<name>-boundary`),
+   * so that teams and permission sets in other stacks can attach them by name. IAM names are
+   * global to an account: roll a named policy out to one Region per account.
+   *
+   * @default - generated names
+   */
+  readonly policyName?: string;
+
+  /**
    * Subnet IDs notebooks, jobs, models, endpoint configs and Studio domains may use (at most 16).
    *
-   * @default - the environment's workload subnets
+   * @default - the environment's workload subnets; with `organizationWide`, any subnet
    */
   readonly subnetIds?: string[];
 
@@ -44,10 +65,10 @@ export interface SageMakerGuardrailsProps {
   readonly securityGroupIds?: string[];
 
   /**
-   * Additional KMS key ARNs allowed as volume and output keys, besides the environment's key
-   * (at most 4 more).
+   * Additional KMS key ARNs allowed as output keys, besides the environment's key (at most 4
+   * more). With `organizationWide`, the only keys allowed.
    *
-   * @default - only the environment's key
+   * @default - only the environment's key; with `organizationWide`, any key (but one is required)
    */
   readonly additionalKmsKeyArns?: string[];
 
@@ -219,19 +240,28 @@ export class SageMakerGuardrails extends Construct {
 
   constructor(scope: Construct, id: string, props: SageMakerGuardrailsProps = {}) {
     super(scope, id);
-    const env = props.environment ?? SageMakerEnvironment.of(this);
+    if (props.organizationWide && props.environment) {
+      throw validationError(this, 'GuardrailsEnvironmentAndOrganization',
+        '`organizationWide` and `environment` exclude each other: organization-wide guardrails pin no environment. Drop `environment`, or drop `organizationWide` to pin the guardrails to that environment.');
+    }
+    const env = props.organizationWide ? undefined : props.environment ?? SageMakerEnvironment.of(this);
+    if (props.policyName !== undefined && !Token.isUnresolved(props.policyName) && !/^[\w+=,.@-]{1,118}$/.test(props.policyName)) {
+      throw validationError(this, 'InvalidGuardrailPolicyName',
+        `\`policyName\` '${props.policyName}' is not a valid IAM policy name prefix: use at most 118 of the characters a-z A-Z 0-9 _ + = , . @ - (a suffix such as '-boundary' is added).`);
+    }
     const inputs = this.inputs(env, props);
     this.statements = guardrailStatements(inputs);
 
     const stack = Stack.of(this);
     const managedGroups = splitBySize(stack, this.statements.map((s) => s.statement), SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT);
     this.policies = managedGroups.map((statements, index) => new iam.ManagedPolicy(this, `DenyPolicy${index + 1}`, {
+      managedPolicyName: props.policyName === undefined ? undefined : `${props.policyName}-${index + 1}`,
       description: `SageMaker guardrails (${index + 1}/${managedGroups.length}): denies insecure SageMaker requests`,
       document: new iam.PolicyDocument({ statements }),
     }));
 
     if (props.permissionsBoundary ?? true) {
-      this.permissionsBoundary = this.createBoundary(stack);
+      this.permissionsBoundary = this.createBoundary(stack, props.policyName);
     }
 
     this.scpGroups = splitBySize(stack, this.statements.map((s) => s.statement), SageMakerGuardrails.SCP_SIZE_LIMIT);
@@ -303,15 +333,21 @@ export class SageMakerGuardrails extends Construct {
     return this.statements.map((s) => s.statement.sid!);
   }
 
-  private createBoundary(stack: Stack): iam.ManagedPolicy {
-    const allowAll = new iam.PolicyStatement({ sid: 'AllowWithinBoundary', actions: ['*'], resources: ['*'] });
-    const boundaryDoc = new iam.PolicyDocument({ statements: [allowAll, ...this.statements.map((s) => s.statement)] });
+  private createBoundary(stack: Stack, policyName?: string): iam.ManagedPolicy {
+    // No Sids in the boundary: every character counts in a single 6,144-character policy (the
+    // deny policies and SCPs carry the same statements with their Sids).
+    const allowAll = new iam.PolicyStatement({ actions: ['*'], resources: ['*'] });
+    const denies = this.statements.map(({ statement: st }) => new iam.PolicyStatement({
+      effect: st.effect, actions: st.actions, resources: st.resources, conditions: st.conditions,
+    }));
+    const boundaryDoc = new iam.PolicyDocument({ statements: [allowAll, ...denies] });
     const boundarySize = estimatedSize(stack, boundaryDoc);
     if (boundarySize > SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT) {
       throw validationError(this, 'GuardrailsBoundaryTooLarge',
         `the permissions boundary would be about ${boundarySize} characters, over IAM's ${SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT} for one policy: shorten the allowlists (fewer required tags, subnets or security groups; instance type wildcards such as 'ml.m5.*'), or set \`permissionsBoundary: false\` and attach the deny policies with \`attachTo(role)\`.`);
     }
     const boundary = new iam.ManagedPolicy(this, 'PermissionsBoundary', {
+      managedPolicyName: policyName === undefined ? undefined : `${policyName}-boundary`,
       description: 'SageMaker guardrails as a permissions boundary: everything the identity policies allow, minus insecure SageMaker requests',
       document: boundaryDoc,
     });
@@ -324,13 +360,13 @@ export class SageMakerGuardrails extends Construct {
     return boundary;
   }
 
-  private inputs(env: SageMakerEnvironment, props: SageMakerGuardrailsProps): GuardrailInputs {
-    const subnetIds = props.subnetIds ?? env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
+  private inputs(env: SageMakerEnvironment | undefined, props: SageMakerGuardrailsProps): GuardrailInputs {
+    const subnetIds = props.subnetIds ?? (env ? env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds : []);
     const securityGroupIds = [
       ...(props.securityGroups ?? []).map((sg) => sg.securityGroupId),
       ...(props.securityGroupIds ?? []),
     ];
-    const kmsKeyArns = [env.key.keyArn, ...(props.additionalKmsKeyArns ?? [])];
+    const kmsKeyArns = [...(env ? [env.key.keyArn] : []), ...(props.additionalKmsKeyArns ?? [])];
     const studio = props.studioInstanceTypes ?? SageMakerGuardrails.DEFAULT_STUDIO_INSTANCE_TYPES;
     const inputs: GuardrailInputs = {
       subnetIds,
@@ -343,10 +379,10 @@ export class SageMakerGuardrails extends Construct {
       presignedUrlSourceIps: props.presignedUrlSourceIps ?? [],
       presignedUrlVpcEndpointIds: props.presignedUrlVpcEndpointIds ?? [],
       requiredTags: props.requiredTags ?? [],
-      maxRuntimeSeconds: (props.maxJobRuntime ?? Duration.days(5)).toSeconds(),
+      maxRuntimeSeconds: this.maxRuntimeSeconds(props.maxJobRuntime),
     };
 
-    this.checkList('subnetIds', inputs.subnetIds, SageMakerGuardrails.MAX_SUBNETS, /^subnet-[0-9a-f]{8,17}$/, 1);
+    this.checkList('subnetIds', inputs.subnetIds, SageMakerGuardrails.MAX_SUBNETS, /^subnet-[0-9a-f]{8,17}$/, props.subnetIds === undefined ? 0 : 1);
     this.checkList('securityGroups + securityGroupIds', securityGroupIds, SageMakerGuardrails.MAX_SECURITY_GROUPS, /^sg-[0-9a-f]{8,17}$/, 0);
     this.checkList('additionalKmsKeyArns', props.additionalKmsKeyArns ?? [], SageMakerGuardrails.MAX_ADDITIONAL_KEYS, /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/, 0);
     const typePattern = /^(ml\.[a-z0-9*-]+\.[a-z0-9*]+|ml\.[a-z0-9*-]*\*|system)$/;
@@ -354,23 +390,42 @@ export class SageMakerGuardrails extends Construct {
     this.checkList('studioInstanceTypes', inputs.studioInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES + 1, typePattern, 1);
     this.checkList('endpointInstanceTypes', inputs.endpointInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES, typePattern, 1);
     this.checkList('trainingInstanceTypes', inputs.trainingInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES, typePattern, 1);
-    this.checkList('presignedUrlSourceIps', inputs.presignedUrlSourceIps, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES,
-      /^(\d{1,3}(\.\d{1,3}){3}\/\d{1,2}|[0-9a-fA-F:]+\/\d{1,3})$/, 0);
+    this.checkList('presignedUrlSourceIps', inputs.presignedUrlSourceIps, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES, /^[0-9a-fA-F.:]+\/\d{1,3}$/, 0);
+    validateSourceIpRanges(this, inputs.presignedUrlSourceIps, 'presignedUrlSourceIps');
     this.checkList('presignedUrlVpcEndpointIds', inputs.presignedUrlVpcEndpointIds, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES, /^vpce-[0-9a-f]{8,17}$/, 0);
-    this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, /^(?!aws:)[\w.:/=+@-]{1,128}$/, 0);
-    const runtime = props.maxJobRuntime;
-    if (runtime && !runtime.isUnresolved()) {
-      const seconds = runtime.toSeconds({ integral: false });
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 28 * 24 * 3600) {
-        throw validationError(this, 'InvalidMaxJobRuntime',
-          `\`maxJobRuntime\` is ${seconds} seconds: give whole seconds from 1 to 2419200 (28 days, the largest runtime SageMaker accepts).`);
+    for (const tag of inputs.requiredTags) {
+      if (Token.isUnresolved(tag)) {
+        throw validationError(this, 'GuardrailTagToken',
+          '`requiredTags` has a token: each tag key becomes part of a condition key (`aws:RequestTag/<key>`), which must be known at synth time. Pass literal tag keys.');
       }
     }
-    if (securityGroupIds.length === 0) {
+    this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, /^(?![aA][wW][sS]:)[\w.:/=+@-]{1,128}$/, 0);
+    if (securityGroupIds.length === 0 && !props.organizationWide) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:GuardrailsAnySecurityGroup',
         'No `securityGroups`/`securityGroupIds`: workloads must name a security group, but any one passes. Pass the security groups of your notebooks, jobs, models and Studio domain.');
     }
     return inputs;
+  }
+
+  /** `maxJobRuntime` in whole seconds (validated before the conversion, which throws on fractions). */
+  private maxRuntimeSeconds(runtime: Duration | undefined): number {
+    if (runtime === undefined) {
+      return Duration.days(5).toSeconds();
+    }
+    if (runtime.isUnresolved()) {
+      try {
+        return runtime.toSeconds();
+      } catch {
+        throw validationError(this, 'MaxJobRuntimeToken',
+          '`maxJobRuntime` is a token in a unit other than seconds, which cannot be converted at synth time: use `Duration.seconds(token)`.');
+      }
+    }
+    const seconds = runtime.toSeconds({ integral: false });
+    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 28 * 24 * 3600) {
+      throw validationError(this, 'InvalidMaxJobRuntime',
+        `\`maxJobRuntime\` is ${seconds} seconds: give whole seconds from 1 to 2419200 (28 days, the largest runtime SageMaker accepts).`);
+    }
+    return seconds;
   }
 
   private checkList(prop: string, values: string[], max: number, pattern: RegExp, min: number): void {
@@ -412,29 +467,43 @@ class AttachGuardrails implements IAspect {
 }
 
 /**
- * Length a reference stands for once deployed: IDs (subnet-, sg-, vpce-) are at most 24
- * characters; ARNs (a KMS key in any partition, multi-Region keys included) at most 96.
+ * Length a reference stands for once deployed, by what it references: subnet IDs are 24
+ * characters, VPC endpoint IDs 22, security group IDs 20; a KMS key ARN at most 87 (longest
+ * partition and Region, multi-Region keys included). Anything else counts as 96.
  */
-const REF_LENGTH = 24;
-const ARN_LENGTH = 96;
+const DEPLOYED_LENGTH: Record<string, number> = {
+  'AWS::EC2::Subnet': 24,
+  'AWS::EC2::VPCEndpoint': 22,
+  'AWS::EC2::SecurityGroup': 20,
+  'AWS::KMS::Key': 87,
+};
+const OTHER_LENGTH = 96;
 
-function concreteForSizing(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(concreteForSizing);
+function concreteForSizing(value: unknown, types: Map<string, string>): unknown {
+  const lengthOf = (logicalId: string) => DEPLOYED_LENGTH[types.get(logicalId) ?? ''] ?? OTHER_LENGTH;
+  if (Array.isArray(value)) return value.map((v) => concreteForSizing(v, types));
   if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
-  if ('Ref' in obj) return 'x'.repeat(REF_LENGTH);
-  if ('Fn::GetAtt' in obj) return 'x'.repeat((obj['Fn::GetAtt'] as string[])[1] === 'Arn' ? ARN_LENGTH : REF_LENGTH);
+  if ('Ref' in obj) return 'x'.repeat(lengthOf(obj.Ref as string));
+  if ('Fn::GetAtt' in obj) return 'x'.repeat(lengthOf((obj['Fn::GetAtt'] as string[])[0]));
   if ('Fn::Join' in obj) {
     const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => String(concreteForSizing(p))).join(sep);
+    return parts.map((p) => String(concreteForSizing(p, types))).join(sep);
   }
-  if (Object.keys(obj).some((k) => k.startsWith('Fn::'))) return 'x'.repeat(ARN_LENGTH);
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, concreteForSizing(v)]));
+  if (Object.keys(obj).some((k) => k.startsWith('Fn::'))) return 'x'.repeat(OTHER_LENGTH);
+  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, concreteForSizing(v, types)]));
 }
 
 /** The size IAM and Organizations count (no whitespace), with references at their deployed length. */
 function estimatedSize(scope: IConstruct, doc: iam.PolicyDocument): number {
-  return JSON.stringify(concreteForSizing(Stack.of(scope).resolve(doc.toJSON())) ?? {}).length;
+  const stack = Stack.of(scope);
+  const types = new Map<string, string>();
+  for (const c of stack.node.findAll()) {
+    if (CfnResource.isCfnResource(c) && Stack.of(c) === stack) {
+      types.set(stack.resolve(c.logicalId), c.cfnResourceType);
+    }
+  }
+  return JSON.stringify(concreteForSizing(stack.resolve(doc.toJSON()), types) ?? {}).length;
 }
 
 /** Packs statements, in order, into documents each under `limit` characters. */

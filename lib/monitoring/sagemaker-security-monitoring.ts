@@ -3,11 +3,12 @@ import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS, SageMakerThreatCategory } from './threat-categories';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SecureBucket } from '../environment/secure-bucket';
@@ -16,6 +17,9 @@ import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
+
+/** The monitoring of each environment: its topic, queue and trail have fixed names, so there can be only one. */
+const MONITORED_ENVIRONMENTS = new WeakMap<IConstruct, SageMakerSecurityMonitoring>();
 
 /** The platform identifier the Config rule accepts (the only one that can be created today). */
 const CURRENT_NOTEBOOK_PLATFORM = 'notebook-al2023-v1';
@@ -31,6 +35,17 @@ export interface SageMakerSecurityMonitoringProps {
    * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
    */
   readonly environment?: SageMakerEnvironment;
+
+  /**
+   * The key that encrypts the alert topic and queue, for monitoring without an environment (for
+   * example in every account and Region of an organization, rolled out with `SageMakerStackSet`).
+   * Given without `environment`, no environment is looked up or created, and `trail` is not
+   * available (it records the environment's buckets). Statements letting EventBridge use the key
+   * for this topic and queue are added to its key policy.
+   *
+   * @default - the environment's key
+   */
+  readonly encryptionKey?: kms.Key;
 
   /**
    * Roles whose permission changes (inline and managed policy attachments, trust policy,
@@ -114,35 +129,55 @@ export class SageMakerSecurityMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: SageMakerSecurityMonitoringProps = {}) {
     super(scope, id);
-    const env = props.environment ?? SageMakerEnvironment.of(this);
+    const env = props.environment ?? (props.encryptionKey ? undefined : SageMakerEnvironment.of(this));
+    const key = props.encryptionKey ?? env!.key;
     const stack = Stack.of(this);
+    if (props.trail && !env) {
+      throw validationError(this, 'MonitoringTrailWithoutEnvironment',
+        '`trail` records the data events of an environment\'s buckets and uses its key, bucket and log group: pass `environment` as well, or rely on the organization trail (leave `trail` unset).');
+    }
 
+    const emails = new Set<string>();
     for (const email of props.alertEmails ?? []) {
       if (!Token.isUnresolved(email) && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
         throw validationError(this, 'InvalidAlertEmail', `\`alertEmails\` entry '${email}' is not an email address. Pass addresses such as 'secops@example.com', or subscribe to \`topic\` yourself.`);
       }
+      if (!Token.isUnresolved(email) && emails.has(email.toLowerCase())) {
+        throw validationError(this, 'DuplicateAlertEmail', `\`alertEmails\` lists '${email}' twice. List each address once.`);
+      }
+      emails.add(email.toLowerCase());
     }
+    // Names are fixed per environment (or per stack without one): one monitoring each.
+    const owner: IConstruct = env ?? stack;
+    const existing = MONITORED_ENVIRONMENTS.get(owner);
+    if (existing) {
+      throw validationError(this, 'EnvironmentAlreadyMonitored', env
+        ? `\`environment\` ${env.node.path} already has a SageMakerSecurityMonitoring (${existing.node.path}): the alert topic, dead-letter queue and trail have names fixed by the environment name, so a second one would fail to deploy. Add what you need to the existing one.`
+        : `stack ${stack.node.path} already has a SageMakerSecurityMonitoring without \`environment\` (${existing.node.path}): the alert topic and dead-letter queue have fixed names, so a second one would fail to deploy. Add what you need to the existing one.`);
+    }
+    MONITORED_ENVIRONMENTS.set(owner, this);
 
     // Physical names are fixed so the key policy can name the topic and queue ARNs without a
     // reference (the key would otherwise depend on resources that depend on the key).
-    const topicName = `${env.environmentName}-sagemaker-security-alerts`;
-    const queueName = `${env.environmentName}-sagemaker-security-alerts-dlq`;
+    const namePrefix = env ? `${env.environmentName}-` : '';
+    const topicName = `${namePrefix}sagemaker-security-alerts`;
+    const queueName = `${namePrefix}sagemaker-security-alerts-dlq`;
 
     this.topic = new sns.Topic(this, 'Topic', {
       topicName,
-      displayName: `SageMaker security alerts (${env.environmentName})`,
-      masterKey: env.key,
+      displayName: env ? `SageMaker security alerts (${env.environmentName})` : 'SageMaker security alerts',
+      masterKey: key,
       enforceSSL: true,
     });
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       queueName,
-      encryptionMasterKey: env.key,
+      encryptionMasterKey: key,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     // EventBridge encrypts what it publishes to the topic and sends to the queue with the key;
     // the encryption context pins each grant to that one topic or queue.
-    env.key.addToResourcePolicy(new iam.PolicyStatement({
+    key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowEventBridgeToPublishSecurityAlerts',
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
@@ -154,7 +189,7 @@ export class SageMakerSecurityMonitoring extends Construct {
         },
       },
     }));
-    env.key.addToResourcePolicy(new iam.PolicyStatement({
+    key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowEventBridgeToQueueUndeliveredAlerts',
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
@@ -212,7 +247,7 @@ export class SageMakerSecurityMonitoring extends Construct {
     }
 
     if (props.trail) {
-      const created = this.createTrail(env);
+      const created = this.createTrail(env!);
       this.trail = created.trail;
       this.trailBucket = created.bucket;
       this.trailLogGroup = created.logGroup;

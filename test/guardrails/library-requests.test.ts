@@ -201,6 +201,7 @@ const MUTATIONS: Array<[string, string, string | string[] | undefined]> = [
   ['sagemaker:OutputKmsKeyArn', 'a foreign key', 'arn:aws:kms:us-east-1:444455556666:key/00000000-0000-0000-0000-000000000000'],
   ['sagemaker:DirectInternetAccess', 'Enabled', 'Enabled'],
   ['sagemaker:RootAccess', 'Enabled', 'Enabled'],
+  ['sagemaker:MinimumInstanceMetadataServiceVersion', 'IMDSv1', '1'],
   ['sagemaker:NetworkIsolation', 'false', 'false'],
   ['sagemaker:InterContainerTrafficEncryption', 'false', 'false'],
   ['sagemaker:VpcSubnets', 'a foreign subnet', ['subnet-0fffffffffffffff9']],

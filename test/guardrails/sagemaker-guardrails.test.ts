@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { SageMakerEnvironment, SageMakerGuardrails } from '../../lib';
+import { SageMakerEnvironment, SageMakerGuardrails, SageMakerGuardrailsProps } from '../../lib';
 import { unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { denyingStatements, evaluate, PolicyJson, RequestContext, substituteRefs } from '../helpers/iam-eval';
@@ -181,6 +181,9 @@ const DENIED: Array<[string, string, Ctx, string]> = [
   ['notebook with root access', 'CreateNotebookInstance', { 'sagemaker:RootAccess': 'Enabled' }, 'NotebookRoot'],
   ['notebook relying on the Enabled default for root access', 'CreateNotebookInstance', { 'sagemaker:RootAccess': undefined as any }, 'NotebookRoot'],
   ['notebook update turning root access on', 'UpdateNotebookInstance', { 'sagemaker:RootAccess': 'Enabled' }, 'NotebookRootUpdate'],
+  ['notebook allowing IMDSv1', 'CreateNotebookInstance', { 'sagemaker:MinimumInstanceMetadataServiceVersion': '1' }, 'NotebookImdsV2'],
+  ['notebook relying on the IMDSv1 default', 'CreateNotebookInstance', { 'sagemaker:MinimumInstanceMetadataServiceVersion': undefined as any }, 'NotebookImdsV2'],
+  ['notebook update back to IMDSv1', 'UpdateNotebookInstance', { 'sagemaker:MinimumInstanceMetadataServiceVersion': '1' }, 'NotebookImdsV1Update'],
   ['domain with public internet', 'CreateDomain', { 'sagemaker:AppNetworkAccessType': 'PublicInternetOnly' }, 'DomainVpcOnly'],
   ['domain relying on the PublicInternetOnly default', 'CreateDomain', { 'sagemaker:AppNetworkAccessType': undefined as any }, 'DomainVpcOnly'],
   ['domain update to public internet', 'UpdateDomain', { 'sagemaker:AppNetworkAccessType': 'PublicInternetOnly' }, 'DomainUpdateVpcOnly'],
@@ -211,7 +214,14 @@ function request(action: string, change: Ctx = {}): RequestContext {
 
 describe('SageMakerGuardrails', () => {
   const d = deploy();
-  const deliveries: Array<[string, PolicyJson[]]> = [['managed policies', d.managed], ['permissions boundary', d.boundary], ['SCPs', d.scps]];
+  const denies = (docs: PolicyJson[]) => docs.flatMap((p) => [p.Statement].flat()).filter((s) => s.Effect === 'Deny');
+  // The boundary carries no Sids (size): its denies are the others' in the same order, so they
+  // are labelled by position for the evaluation below (the next test proves the order).
+  const labelled = d.boundary.map((doc) => {
+    let i = 0;
+    return { Statement: [doc.Statement].flat().map((st) => (st.Effect === 'Deny' ? { ...st, Sid: d.guardrails.statementIds[i++] } : st)) };
+  });
+  const deliveries: Array<[string, PolicyJson[]]> = [['managed policies', d.managed], ['permissions boundary', labelled], ['SCPs', d.scps]];
 
   test('three deliveries exist: deny policies, one boundary, SCPs attached to the target', () => {
     expect(d.managed.length).toBeGreaterThanOrEqual(1);
@@ -221,11 +231,14 @@ describe('SageMakerGuardrails', () => {
     Template.fromStack(d.stack).hasResourceProperties('AWS::Organizations::Policy', { Type: 'SERVICE_CONTROL_POLICY', TargetIds: ['ou-ab12-cdef3456'] });
   });
 
-  test('every delivery carries exactly the same deny statements', () => {
-    const sids = (docs: PolicyJson[]) => docs.flatMap((p) => [p.Statement].flat()).filter((s) => s.Effect === 'Deny').map((s) => s.Sid);
-    for (const [, docs] of deliveries) {
-      expect(sids(docs)).toEqual(d.guardrails.statementIds);
-    }
+  test('every delivery carries exactly the same deny statements (the boundary without Sids)', () => {
+    const sids = (docs: PolicyJson[]) => denies(docs).map((s) => s.Sid);
+    expect(sids(d.managed)).toEqual(d.guardrails.statementIds);
+    expect(sids(d.scps)).toEqual(d.guardrails.statementIds);
+    const withoutSid = (docs: PolicyJson[]) => denies(docs).map(({ Sid: _sid, ...rest }) => rest);
+    expect(withoutSid(d.boundary)).toEqual(withoutSid(d.managed));
+    expect(withoutSid(d.scps)).toEqual(withoutSid(d.managed));
+    expect(sids(d.boundary).every((sid) => sid === undefined)).toBe(true);
   });
 
   test('every deny statement has at least one denied request in the table below', () => {
@@ -340,6 +353,69 @@ describe('SageMakerGuardrails', () => {
       expect(size(p.Properties.Content)).toBeLessThanOrEqual(SageMakerGuardrails.SCP_SIZE_LIMIT);
     }
     expect(g.scpDocuments().length).toBe(scps.length);
+  });
+
+  describe('organizationWide', () => {
+    const orgPolicies = (props: Partial<SageMakerGuardrailsProps> = {}) => {
+      const stack = newTestStack();
+      new SageMakerGuardrails(stack, 'Guardrails', { organizationWide: true, ...props });
+      const t = Template.fromStack(stack);
+      const docs = Object.entries(t.findResources('AWS::IAM::ManagedPolicy'))
+        .filter(([id]) => id.startsWith('GuardrailsDenyPolicy')).map(([, r]) => r.Properties.PolicyDocument as PolicyJson);
+      return { t, policies: [{ Statement: [{ Effect: 'Allow' as const, Action: '*', Resource: '*' }] }, ...docs] };
+    };
+    const anyAccount = {
+      'sagemaker:VolumeKmsKeyArn': 'arn:aws:kms:eu-west-1:444455556666:key/aaaa',
+      'sagemaker:OutputKmsKeyArn': 'arn:aws:kms:eu-west-1:444455556666:key/aaaa',
+      'sagemaker:InstanceTypes': ['ml.m5.xlarge'],
+      'sagemaker:NetworkIsolation': 'true',
+      'sagemaker:InterContainerTrafficEncryption': 'true',
+      'sagemaker:VpcSubnets': ['subnet-0123456789abcdef0'],
+      'sagemaker:VpcSecurityGroupIds': ['sg-0123456789abcdef0'],
+    };
+    const training = (context: Record<string, string | string[]>) => ({ action: 'sagemaker:CreateTrainingJob', context });
+    const without = (key: string) => Object.fromEntries(Object.entries(anyAccount).filter(([k]) => k !== key));
+
+    test('creates no environment and pins no subnet, security group or key, but requires each', () => {
+      const { t, policies } = orgPolicies();
+      expect(Object.keys(t.findResources('AWS::EC2::VPC'))).toEqual([]);
+      expect(Object.keys(t.findResources('AWS::KMS::Key'))).toEqual([]);
+      expect(evaluate(policies, training(anyAccount))).toBe('Allow');
+      for (const key of ['sagemaker:VolumeKmsKeyArn', 'sagemaker:OutputKmsKeyArn', 'sagemaker:VpcSubnets', 'sagemaker:VpcSecurityGroupIds']) {
+        expect([key, evaluate(policies, training(without(key)))]).toEqual([key, 'ExplicitDeny']);
+      }
+      expect(evaluate(policies, training({ ...anyAccount, 'sagemaker:NetworkIsolation': 'false' }))).toBe('ExplicitDeny');
+    });
+
+    test('pins what is given: subnets, security groups and output keys', () => {
+      const { policies } = orgPolicies({
+        subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'], additionalKmsKeyArns: ['arn:aws:kms:eu-west-1:444455556666:key/aaaa'],
+      });
+      expect(evaluate(policies, training(anyAccount))).toBe('Allow');
+      expect(evaluate(policies, training({ ...anyAccount, 'sagemaker:VpcSubnets': ['subnet-0fffffffffffffff9'] }))).toBe('ExplicitDeny');
+      expect(evaluate(policies, training({ ...anyAccount, 'sagemaker:VpcSecurityGroupIds': ['sg-0fffffffffffffff9'] }))).toBe('ExplicitDeny');
+      expect(evaluate(policies, training({ ...anyAccount, 'sagemaker:OutputKmsKeyArn': 'arn:aws:kms:eu-west-1:444455556666:key/bbbb' }))).toBe('ExplicitDeny');
+    });
+
+    test('policyName names the deny policies and the boundary', () => {
+      const { t } = orgPolicies({ policyName: 'sagemaker-guardrails' });
+      const names = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).map((r) => r.Properties.ManagedPolicyName).sort();
+      expect(names).toEqual(['sagemaker-guardrails-1', 'sagemaker-guardrails-boundary']);
+    });
+
+    test('with default props, has zero unacknowledged findings and warns about nothing', () => {
+      const stack = newTestStack();
+      new SageMakerGuardrails(stack, 'Guardrails', { organizationWide: true });
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+      expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+    });
+
+    test('fails with an environment, and on an invalid policy name', () => {
+      const stack = newTestStack();
+      expect(() => new SageMakerGuardrails(stack, 'A', { organizationWide: true, environment: SageMakerEnvironment.of(stack) }))
+        .toThrow(/`organizationWide` and `environment` exclude each other/);
+      expect(() => new SageMakerGuardrails(stack, 'B', { organizationWide: true, policyName: 'has space' })).toThrow(/`policyName`/);
+    });
   });
 
   describe('validation', () => {

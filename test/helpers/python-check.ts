@@ -188,7 +188,7 @@ export async function assemblyCheck(bindings: PythonBindings, files: string[]): 
  */
 export function rosettaSourceOf(tsExample: string): string {
   let source = tsExample.replace(/from '\.\.\/lib';/g, "from 'cdk-secure-sagemaker';");
-  source = source.replace(/^import [^;]* from '\.\.\/lib\/report';\n/m, '');
+  source = source.replace(/^import [^;]* from '\.\.\/lib\/report(\/[a-z-]+)?';\n/gm, '');
   const main = source.indexOf('if (require.main === module)');
   if (main >= 0) source = source.slice(0, main);
   const internal = source.match(/from '\.\.\/[^']*'/);

@@ -1,7 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { SageMakerEnvironment, SageMakerSecurityMonitoring, SageMakerWorkloadRole } from '../../lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { SageMakerEnvironment, SageMakerSecurityMonitoring, SageMakerSecurityMonitoringProps, SageMakerWorkloadRole } from '../../lib';
 import { unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
@@ -370,5 +371,62 @@ describe('SageMakerSecurityMonitoring', () => {
     t.hasResourceProperties('AWS::CloudTrail::Trail', { TrailName: 'ml-prod-sagemaker-trail' });
     expect(stack.node.tryFindChild(SageMakerEnvironment.DEFAULT_ID)).toBeUndefined();
     void iam;
+  });
+
+  describe('without an environment (encryptionKey)', () => {
+    const standalone = (props: Partial<SageMakerSecurityMonitoringProps> = {}) => {
+      const stack = newTestStack();
+      const key = new kms.Key(stack, 'AlertsKey', { enableKeyRotation: true });
+      new SageMakerSecurityMonitoring(stack, 'Mon', { encryptionKey: key, ...props });
+      return stack;
+    };
+
+    test('creates no environment; the topic and queue use the given key, which admits EventBridge for them only', () => {
+      const stack = standalone({ configRules: true });
+      const t = Template.fromStack(stack);
+      expect(stack.node.tryFindChild(SageMakerEnvironment.DEFAULT_ID)).toBeUndefined();
+      expect(Object.keys(t.findResources('AWS::EC2::VPC'))).toEqual([]);
+      const keyId = Object.keys(t.findResources('AWS::KMS::Key'))[0];
+      t.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'sagemaker-security-alerts', KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+      t.hasResourceProperties('AWS::SQS::Queue', { QueueName: 'sagemaker-security-alerts-dlq', KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } });
+      t.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Sid: 'AllowEventBridgeToPublishSecurityAlerts', Principal: { Service: 'events.amazonaws.com' } }),
+            Match.objectLike({ Sid: 'AllowEventBridgeToQueueUndeliveredAlerts', Principal: { Service: 'events.amazonaws.com' } }),
+          ]),
+        },
+      });
+      expect(Object.keys(t.findResources('AWS::Config::ConfigRule')).length).toBeGreaterThan(0);
+    });
+
+    test('has zero unacknowledged findings', () => {
+      expect(formatFindings(unacknowledgedFindings(standalone({ configRules: true })))).toBe('');
+    });
+
+    test('a trail needs an environment: the error names both props', () => {
+      expect(() => standalone({ trail: true })).toThrow(/`trail` .* pass `environment`/);
+    });
+  });
+
+  // Found by test/robustness/monitoring.property.test.ts.
+  describe('configurations that cannot deploy fail at synth, naming the prop', () => {
+    test('an alert email listed twice (in any case)', () => {
+      expect(() => new SageMakerSecurityMonitoring(newTestStack(), 'Mon', { alertEmails: ['secops@example.com', 'SecOps@example.com'] }))
+        .toThrow(/`alertEmails` lists 'SecOps@example.com' twice/);
+    });
+
+    test('a second monitoring of the same environment, whose topic, queue and trail names would collide', () => {
+      const stack = newTestStack();
+      new SageMakerSecurityMonitoring(stack, 'Mon');
+      expect(() => new SageMakerSecurityMonitoring(stack, 'Mon2', { environment: SageMakerEnvironment.of(stack) }))
+        .toThrow(/`environment` .* already has a SageMakerSecurityMonitoring/);
+    });
+
+    test.each([['-ml'], ['ml-'], ['ml--prod']])('environment name %p, which would make an invalid CloudTrail name, is refused by the environment', (environmentName) => {
+      const stack = newTestStack();
+      expect(() => new SageMakerSecurityMonitoring(stack, 'Mon', { trail: true, environment: new SageMakerEnvironment(stack, 'Env', { environmentName }) }))
+        .toThrow(/`environmentName` .* single hyphens/);
+    });
   });
 });
