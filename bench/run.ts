@@ -17,6 +17,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { l1BaselineApp } from './l1-baseline';
 import { studioStack } from './studio';
+import { buildOrganizationApp } from '../examples/organization-rollout';
 import { buildApp, SecureMlPlatformStack } from '../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEndpointService, SageMakerEnvironment, SageMakerWorkloadRole, SecureNotebook } from '../lib';
 import { buildReport } from '../lib/report';
@@ -221,6 +222,8 @@ interface ExampleEntry {
 /** Every example app; the cost table has one row per SageMakerEnvironment of each. */
 const EXAMPLES: ExampleEntry[] = [
   { name: 'Secure ML platform', source: 'examples/secure-ml-platform.ts', build: (app) => { buildApp(app); } },
+  // The management account's stack: SCPs and StackSets, no environment (the rolled-out stacks are separate apps).
+  { name: 'Organization roll-out', source: 'examples/organization-rollout.ts', build: (app) => { buildOrganizationApp(app); } },
 ];
 
 /** The endpoints, AZs and keys of one SageMakerEnvironment, from the synthesized template. */
