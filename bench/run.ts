@@ -21,6 +21,7 @@ import { buildOrganizationApp } from '../examples/organization-rollout';
 import { buildApp, SecureMlPlatformStack } from '../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEndpointService, SageMakerEnvironment, SageMakerWorkloadRole, SecureNotebook } from '../lib';
 import { buildReport } from '../lib/report';
+import { LIST_PRICES } from '../lib/report/findings';
 import { render } from '../lib/report/cfn';
 import { serviceShortName } from '../lib/report/iam';
 
@@ -30,10 +31,10 @@ const COMPARE_RUNS = Number(process.env.BENCH_COMPARE_RUNS ?? 15);
 const RESOURCE_LIMIT = 500;
 const TEMPLATE_BYTES_LIMIT = 1_000_000;
 const MANAGED_POLICY_LIMIT = 6144;
-// us-east-1 list prices (2026): interface endpoint $0.01 per AZ-hour, KMS key $1 per month.
-const ENDPOINT_AZ_HOUR_USD = 0.01;
-const HOURS_PER_MONTH = 730;
-const KMS_KEY_MONTH_USD = 1;
+// us-east-1 list prices: the reviewer report's, so the two estimates cannot drift apart.
+const ENDPOINT_AZ_HOUR_USD = LIST_PRICES.interfaceEndpointAzHourUsd;
+const HOURS_PER_MONTH = LIST_PRICES.hoursPerMonth;
+const KMS_KEY_MONTH_USD = LIST_PRICES.kmsKeyMonthUsd;
 
 /** Counts over every template of a synthesized app. */
 interface TemplateStats {

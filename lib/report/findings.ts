@@ -44,10 +44,18 @@ export function optOuts(stacks: AssemblyStack[], acks: Acknowledgement[]): OptOu
   return [...out, ...warnings.values()];
 }
 
-/** List prices, us-east-1. */
-const INTERFACE_ENDPOINT_AZ_HOUR = 0.01;
-const HOURS_PER_MONTH = 730;
-const KMS_KEY_MONTH = 1;
+/** List prices, us-east-1 (2026), used by the report and the benchmarks. */
+export const LIST_PRICES = {
+  /** An interface endpoint, per AZ and hour. */
+  interfaceEndpointAzHourUsd: 0.01,
+  /** Hours in a month, as AWS prices them. */
+  hoursPerMonth: 730,
+  /** A KMS customer managed key, per month. */
+  kmsKeyMonthUsd: 1,
+};
+const INTERFACE_ENDPOINT_AZ_HOUR = LIST_PRICES.interfaceEndpointAzHourUsd;
+const HOURS_PER_MONTH = LIST_PRICES.hoursPerMonth;
+const KMS_KEY_MONTH = LIST_PRICES.kmsKeyMonthUsd;
 
 /** Interface endpoints x AZs (their subnets) at $0.01/AZ-hour x 730, and $1/month per KMS key. */
 export function baselineCost(stacks: AssemblyStack[]): CostReport {
