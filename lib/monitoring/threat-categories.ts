@@ -63,12 +63,15 @@ export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerT
   },
   [SageMakerThreatCategory.CRYPTOJACKING]: {
     sources: ['aws.sagemaker'],
-    eventNames: ['CreateNotebookInstance', 'UpdateNotebookInstance', 'CreateTrainingJob', 'CreateHyperParameterTuningJob'],
+    eventNames: ['CreateNotebookInstance', 'UpdateNotebookInstance', 'StartNotebookInstance', 'CreateTrainingJob', 'CreateHyperParameterTuningJob'],
     readOnlyEventNames: [],
   },
   [SageMakerThreatCategory.CONFIGURATION_CHANGE]: {
     sources: ['aws.sagemaker'],
-    eventNames: ['CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'CreateEndpointConfig'],
+    eventNames: [
+      'CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'DeleteNotebookInstanceLifecycleConfig',
+      'DeleteNotebookInstance', 'CreateEndpointConfig',
+    ],
     readOnlyEventNames: [],
   },
   [SageMakerThreatCategory.LOG_TAMPERING]: {

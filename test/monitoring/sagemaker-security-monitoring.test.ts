@@ -66,8 +66,11 @@ describe('SageMakerSecurityMonitoring', () => {
     test.each([
       ['DataPoisoning', ['aws.sagemaker'], ['CreateModelPackage', 'UpdateModelPackage', 'CreateTransformJob', 'UpdateTrainingJob']],
       ['ResourceMisuse', ['aws.sagemaker'], ['CreateEndpoint', 'UpdateEndpoint']],
-      ['Cryptojacking', ['aws.sagemaker'], ['CreateNotebookInstance', 'UpdateNotebookInstance', 'CreateTrainingJob', 'CreateHyperParameterTuningJob']],
-      ['ConfigurationChange', ['aws.sagemaker'], ['CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'CreateEndpointConfig']],
+      ['Cryptojacking', ['aws.sagemaker'], ['CreateNotebookInstance', 'UpdateNotebookInstance', 'StartNotebookInstance', 'CreateTrainingJob', 'CreateHyperParameterTuningJob']],
+      ['ConfigurationChange', ['aws.sagemaker'], [
+        'CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'DeleteNotebookInstanceLifecycleConfig',
+        'DeleteNotebookInstance', 'CreateEndpointConfig',
+      ]],
       ['LogTampering', ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config'], [
         'StopTrainingJob', 'StopTransformJob',
         'StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors',
