@@ -21,8 +21,8 @@ import { buildOrganizationApp } from '../examples/organization-rollout';
 import { buildApp, SecureMlPlatformStack } from '../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEndpointService, SageMakerEnvironment, SageMakerWorkloadRole, SecureNotebook } from '../lib';
 import { buildReport } from '../lib/report';
-import { LIST_PRICES } from '../lib/report/findings';
 import { render } from '../lib/report/cfn';
+import { LIST_PRICES } from '../lib/report/findings';
 import { serviceShortName } from '../lib/report/iam';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
