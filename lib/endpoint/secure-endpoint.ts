@@ -17,7 +17,7 @@ import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { hasLocalNvmeStorage, instanceFamily, isNitroInstanceType } from '../private/instance-types';
-import { defaultSageMakerName, sageMakerNamePattern } from '../private/names';
+import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
@@ -300,7 +300,7 @@ export class SecureEndpoint extends Construct {
     const targetInvocations = props.autoScaling?.targetInvocationsPerInstance ?? 1000;
     this.validate(props, instanceType, initialCount, nvme, sampling, maxCapacity, targetInvocations);
 
-    this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: Token.isUnresolved(this.endpointName) ? this.endpointName : this.endpointName.toLowerCase() });
+    this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: arnResourceName(this.endpointName) });
     const image = props.model.image;
     const modelData = props.model.modelData;
 

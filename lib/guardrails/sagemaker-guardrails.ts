@@ -7,7 +7,10 @@ import { GuardrailInputs, GuardrailStatement, guardrailStatements } from './guar
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
-import { validateSourceIpRanges } from '../private/names';
+import { ORGANIZATION_ROOT_ID, ORGANIZATIONAL_UNIT_ID, validateSourceIpRanges } from '../private/names';
+
+/** An account ID, an organizational unit ID or the root ID. */
+const SCP_TARGET = new RegExp(`^(\\d{12}|${ORGANIZATIONAL_UNIT_ID}|${ORGANIZATION_ROOT_ID})$`);
 
 /**
  * Properties of `SageMakerGuardrails`.
@@ -252,8 +255,8 @@ export class SageMakerGuardrails extends Construct {
     const inputs = this.inputs(env, props);
     this.statements = guardrailStatements(inputs);
 
-    const stack = Stack.of(this);
-    const managedGroups = splitBySize(stack, this.statements.map((s) => s.statement), SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT);
+    const sizeOf = policySizer(Stack.of(this));
+    const managedGroups = splitBySize(sizeOf, this.statements.map((s) => s.statement), SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT);
     this.policies = managedGroups.map((statements, index) => new iam.ManagedPolicy(this, `DenyPolicy${index + 1}`, {
       managedPolicyName: props.policyName === undefined ? undefined : `${props.policyName}-${index + 1}`,
       description: `SageMaker guardrails (${index + 1}/${managedGroups.length}): denies insecure SageMaker requests`,
@@ -261,10 +264,10 @@ export class SageMakerGuardrails extends Construct {
     }));
 
     if (props.permissionsBoundary ?? true) {
-      this.permissionsBoundary = this.createBoundary(stack, props.policyName);
+      this.permissionsBoundary = this.createBoundary(sizeOf, props.policyName);
     }
 
-    this.scpGroups = splitBySize(stack, this.statements.map((s) => s.statement), SageMakerGuardrails.SCP_SIZE_LIMIT);
+    this.scpGroups = splitBySize(sizeOf, this.statements.map((s) => s.statement), SageMakerGuardrails.SCP_SIZE_LIMIT);
     const targets = props.scpTargetIds ?? [];
     this.validateTargets(targets);
     this.serviceControlPolicies = targets.length === 0 ? [] : this.scpGroups.map((statements, index) =>
@@ -333,7 +336,7 @@ export class SageMakerGuardrails extends Construct {
     return this.statements.map((s) => s.statement.sid!);
   }
 
-  private createBoundary(stack: Stack, policyName?: string): iam.ManagedPolicy {
+  private createBoundary(sizeOf: PolicySizer, policyName?: string): iam.ManagedPolicy {
     // No Sids in the boundary: every character counts in a single 6,144-character policy (the
     // deny policies and SCPs carry the same statements with their Sids).
     const allowAll = new iam.PolicyStatement({ actions: ['*'], resources: ['*'] });
@@ -341,7 +344,7 @@ export class SageMakerGuardrails extends Construct {
       effect: st.effect, actions: st.actions, resources: st.resources, conditions: st.conditions,
     }));
     const boundaryDoc = new iam.PolicyDocument({ statements: [allowAll, ...denies] });
-    const boundarySize = estimatedSize(stack, boundaryDoc);
+    const boundarySize = sizeOf(boundaryDoc);
     if (boundarySize > SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT) {
       throw validationError(this, 'GuardrailsBoundaryTooLarge',
         `the permissions boundary would be about ${boundarySize} characters, over IAM's ${SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT} for one policy: shorten the allowlists (fewer required tags, subnets or security groups; instance type wildcards such as 'ml.m5.*'), or set \`permissionsBoundary: false\` and attach the deny policies with \`attachTo(role)\`.`);
@@ -390,7 +393,7 @@ export class SageMakerGuardrails extends Construct {
     this.checkList('studioInstanceTypes', inputs.studioInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES + 1, typePattern, 1);
     this.checkList('endpointInstanceTypes', inputs.endpointInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES, typePattern, 1);
     this.checkList('trainingInstanceTypes', inputs.trainingInstanceTypes, SageMakerGuardrails.MAX_INSTANCE_TYPES, typePattern, 1);
-    this.checkList('presignedUrlSourceIps', inputs.presignedUrlSourceIps, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES, /^[0-9a-fA-F.:]+\/\d{1,3}$/, 0);
+    this.checkList('presignedUrlSourceIps', inputs.presignedUrlSourceIps, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES, undefined, 0);
     validateSourceIpRanges(this, inputs.presignedUrlSourceIps, 'presignedUrlSourceIps');
     this.checkList('presignedUrlVpcEndpointIds', inputs.presignedUrlVpcEndpointIds, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES, /^vpce-[0-9a-f]{8,17}$/, 0);
     for (const tag of inputs.requiredTags) {
@@ -428,7 +431,8 @@ export class SageMakerGuardrails extends Construct {
     return seconds;
   }
 
-  private checkList(prop: string, values: string[], max: number, pattern: RegExp, min: number): void {
+  /** Checks the count of a list and, when `pattern` is given, each concrete entry. */
+  private checkList(prop: string, values: string[], max: number, pattern: RegExp | undefined, min: number): void {
     if (values.length > max) {
       throw validationError(this, 'GuardrailAllowlistTooLong',
         `\`${prop}\` has ${values.length} entries; at most ${max} are accepted so that every guardrail policy stays under IAM's and AWS Organizations' size limits. Use wildcards (e.g. 'ml.m5.*') or fewer entries.`);
@@ -437,7 +441,7 @@ export class SageMakerGuardrails extends Construct {
       throw validationError(this, 'GuardrailAllowlistEmpty', `\`${prop}\` is empty: give at least ${min} entry, or leave it out for the default.`);
     }
     for (const v of values) {
-      if (!Token.isUnresolved(v) && !pattern.test(v)) {
+      if (pattern && !Token.isUnresolved(v) && !pattern.test(v)) {
         throw validationError(this, 'GuardrailInvalidValue', `\`${prop}\` has an invalid entry '${v}' (expected ${pattern}).`);
       }
     }
@@ -445,7 +449,7 @@ export class SageMakerGuardrails extends Construct {
 
   private validateTargets(targets: string[]): void {
     for (const t of targets) {
-      if (!Token.isUnresolved(t) && !/^(\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/.test(t)) {
+      if (!Token.isUnresolved(t) && !SCP_TARGET.test(t)) {
         throw validationError(this, 'InvalidScpTarget',
           `\`scpTargetIds\` has '${t}', which is not an account ID (12 digits), an organizational unit ID (ou-xxxx-yyyyyyyy) or a root ID (r-xxxx).`);
       }
@@ -494,25 +498,30 @@ function concreteForSizing(value: unknown, types: Map<string, string>): unknown 
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, concreteForSizing(v, types)]));
 }
 
-/** The size IAM and Organizations count (no whitespace), with references at their deployed length. */
-function estimatedSize(scope: IConstruct, doc: iam.PolicyDocument): number {
-  const stack = Stack.of(scope);
+/** Measures a policy document as IAM and Organizations count it. */
+type PolicySizer = (doc: iam.PolicyDocument) => number;
+
+/**
+ * The size IAM and Organizations count (no whitespace), with references at their deployed length.
+ * The resource types of the stack are read once, when the sizer is made.
+ */
+function policySizer(stack: Stack): PolicySizer {
   const types = new Map<string, string>();
   for (const c of stack.node.findAll()) {
     if (CfnResource.isCfnResource(c) && Stack.of(c) === stack) {
       types.set(stack.resolve(c.logicalId), c.cfnResourceType);
     }
   }
-  return JSON.stringify(concreteForSizing(stack.resolve(doc.toJSON()), types) ?? {}).length;
+  return (doc) => JSON.stringify(concreteForSizing(stack.resolve(doc.toJSON()), types) ?? {}).length;
 }
 
 /** Packs statements, in order, into documents each under `limit` characters. */
-function splitBySize(scope: IConstruct, statements: iam.PolicyStatement[], limit: number): iam.PolicyStatement[][] {
+function splitBySize(sizeOf: PolicySizer, statements: iam.PolicyStatement[], limit: number): iam.PolicyStatement[][] {
   const groups: iam.PolicyStatement[][] = [];
   let current: iam.PolicyStatement[] = [];
   for (const st of statements) {
     const candidate = [...current, st];
-    if (current.length > 0 && estimatedSize(scope, new iam.PolicyDocument({ statements: candidate })) > limit) {
+    if (current.length > 0 && sizeOf(new iam.PolicyDocument({ statements: candidate })) > limit) {
       groups.push(current);
       current = [st];
     } else {

@@ -5,6 +5,9 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { Construct } from 'constructs';
 import { assetsOf } from '../private/assets';
 import { validationError } from '../private/errors';
+import { ORGANIZATION_ROOT_ID, ORGANIZATIONAL_UNIT_ID } from '../private/names';
+
+const OU_OR_ROOT = new RegExp(`^(${ORGANIZATIONAL_UNIT_ID}|${ORGANIZATION_ROOT_ID})$`);
 
 /**
  * Properties of a `SageMakerStackSet`.
@@ -186,7 +189,7 @@ export class SageMakerStackSet extends Construct {
       throw validationError(this, 'StackSetNoTargets', '`organizationalUnitIds` is empty: list the organizational units (ou-...) or the root (r-...) to roll out to.');
     }
     for (const ou of props.organizationalUnitIds) {
-      if (!Token.isUnresolved(ou) && !/^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/.test(ou)) {
+      if (!Token.isUnresolved(ou) && !OU_OR_ROOT.test(ou)) {
         throw validationError(this, 'StackSetInvalidTarget',
           `\`organizationalUnitIds\` has '${ou}', which is not an organizational unit ID (ou-xxxx-yyyyyyyy) or a root ID (r-xxxx). Service-managed StackSets target organizational units, not accounts.`);
       }

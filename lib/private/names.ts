@@ -24,6 +24,18 @@ export function defaultSageMakerName(scope: IConstruct, maxLength = 63): string 
 }
 
 /**
+ * A name as SageMaker writes it in ARNs: lowercase. Tokens are left as they are (lowercasing a
+ * token's text would break it); a token must resolve to a lowercase name.
+ */
+export function arnResourceName(name: string): string {
+  return Token.isUnresolved(name) ? name : name.toLowerCase();
+}
+
+/** AWS Organizations IDs: an organizational unit (`ou-xxxx-yyyyyyyy`) and the root (`r-xxxx`). */
+export const ORGANIZATIONAL_UNIT_ID = 'ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}';
+export const ORGANIZATION_ROOT_ID = 'r-[0-9a-z]{4,32}';
+
+/**
  * True for an IPv4 (`a.b.c.d/0-32`) or IPv6 (`x::y/0-128`, embedded IPv4 forms included) range
  * that IAM's `IpAddress` operator accepts.
  */

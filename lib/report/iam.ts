@@ -53,8 +53,8 @@ function statementsByRole(stack: AssemblyStack): Map<string, RolePolicies> {
   for (const [id, r] of Object.entries(resources)) {
     if (r.Type !== 'AWS::IAM::Policy' && r.Type !== 'AWS::IAM::ManagedPolicy') continue;
     const statements = docStatements(r.Properties?.PolicyDocument);
-    // A managed policy of denies only, attached to several roles, is a guardrail: named once per role, not restated.
-    const guardrail = r.Type === 'AWS::IAM::ManagedPolicy' && statements.length > 0 && statements.every((st) => st.Effect === 'Deny');
+    // A guardrail is named once per role, not restated among its permissions.
+    const guardrail = isGuardrail(r);
     for (const role of asList(r.Properties?.Roles)) {
       const roleId = referencedId(role);
       if (!roleId || resources[roleId]?.Type !== 'AWS::IAM::Role') continue;
@@ -100,14 +100,19 @@ export function describeRoles(stack: AssemblyStack): RoleReport[] {
   return reports;
 }
 
+/** A customer-managed policy of Deny statements only (such as `SageMakerGuardrails`). */
+function isGuardrail(r: { Type: string; Properties?: any }): boolean {
+  const statements = asList(r.Properties?.PolicyDocument?.Statement) as Statement[];
+  return r.Type === 'AWS::IAM::ManagedPolicy' && statements.length > 0 && statements.every((st) => st.Effect === 'Deny');
+}
+
 /** Customer-managed policies made of Deny statements only, each described once with the roles that carry it. */
 export function guardrailPolicies(stack: AssemblyStack): GuardrailPolicyReport[] {
   const resources = stack.template.Resources ?? {};
   const out: GuardrailPolicyReport[] = [];
   for (const [id, r] of Object.entries(resources)) {
-    if (r.Type !== 'AWS::IAM::ManagedPolicy') continue;
+    if (!isGuardrail(r)) continue;
     const statements = asList(r.Properties?.PolicyDocument?.Statement) as Statement[];
-    if (statements.length === 0 || !statements.every((st) => st.Effect === 'Deny')) continue;
     out.push({
       stack: stack.name,
       logicalId: id,

@@ -14,7 +14,7 @@ import { PresignedUrlOptions } from '../notebook/secure-notebook';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { instanceFamily, isNitroInstanceType } from '../private/instance-types';
-import { defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
+import { arnResourceName, defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
 import { MANAGED_POLICY_SIZE_LIMIT, policySize } from '../private/policy-size';
 import { sdkDefaults } from '../private/sdk-defaults';
 import { acknowledgeWildcardResources } from '../private/wildcards';
@@ -420,9 +420,7 @@ export class SecureStudioDomain extends Construct {
    * @param userProfileName the user profile name
    */
   public userProfileArn(userProfileName: string): string {
-    // SageMaker writes names in lowercase in ARNs.
-    const name = Token.isUnresolved(userProfileName) ? userProfileName : userProfileName.toLowerCase();
-    return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'user-profile', resourceName: `${this.domainId}/${name}` });
+    return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'user-profile', resourceName: `${this.domainId}/${arnResourceName(userProfileName)}` });
   }
 
   /**

@@ -13,7 +13,7 @@ import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { hasLocalNvmeStorage, isNitroInstanceType } from '../private/instance-types';
-import { defaultSageMakerName, sageMakerNamePattern } from '../private/names';
+import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
 import { sdkDefaults } from '../private/sdk-defaults';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
@@ -599,7 +599,7 @@ export class SecureTrainingJob extends Construct {
     const stack = Stack.of(this);
     const env = this.environment;
     const role = this.stateMachineRole;
-    const jobArn = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${arnName(this.jobNamePrefix)}-*` });
+    const jobArn = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${arnResourceName(this.jobNamePrefix)}-*` });
     const kmsConditions: Record<string, string> = { 'sagemaker:OutputKmsKeyArn': env.key.keyArn };
     if (this.volumeKeyApplied) {
       kmsConditions['sagemaker:VolumeKmsKeyArn'] = env.key.keyArn;
@@ -653,9 +653,4 @@ export class SecureTrainingJob extends Construct {
     acknowledgeScopedWildcards(role, [jobArn],
       `Training job names are '${this.jobNamePrefix}-<execution name>', known only when an execution starts; creation is allowed only with the environment subnets, job security group, KMS key, isolation/encryption settings, a bounded runtime and the ownership tag, and describe/stop only on jobs carrying that tag.`);
   }
-}
-
-/** SageMaker writes names in lowercase in ARNs (tokens are left as they are). */
-function arnName(name: string): string {
-  return Token.isUnresolved(name) ? name : name.toLowerCase();
 }

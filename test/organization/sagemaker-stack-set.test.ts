@@ -8,14 +8,13 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { buildOrganizationApp, OrganizationRolloutStack } from '../../examples/organization-rollout';
 import { SageMakerCompliance, SageMakerGuardrails, SageMakerStackSet, SageMakerStackSetProps } from '../../lib';
 import { assetsOf } from '../../lib/private/assets';
-import { formatFindings, newTestApp, newTestStack, TEST_CONTEXT, unacknowledgedFindings } from '../helpers/compliance';
+import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { evaluate, PolicyJson, RequestContext } from '../helpers/iam-eval';
 
 const OU = 'ou-ab12-cdef3456';
 
 function memberStack(id = 'member', fill = 0): Stack {
-  const app = new App({ context: TEST_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'stackset-member-')) });
-  const stack = new Stack(app, id, { description: 'a member stack', synthesizer: new BootstraplessSynthesizer() });
+  const stack = new Stack(newTestApp(), id, { description: 'a member stack', synthesizer: new BootstraplessSynthesizer() });
   new SageMakerGuardrails(stack, 'Guardrails', { organizationWide: true, policyName: 'sagemaker-guardrails' });
   for (let i = 0; i < fill; i++) {
     new CfnResource(stack, `Param${i}`, { type: 'AWS::SSM::Parameter', properties: { Type: 'String', Value: 'x'.repeat(1000) } });
@@ -92,7 +91,7 @@ describe('SageMakerStackSet', () => {
   });
 
   test('the rolled-out stack is checked by the packs registered on its app: a finding stops the synthesis', () => {
-    const app = new App({ context: TEST_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'stackset-member-')) });
+    const app = newTestApp();
     const member = new Stack(app, 'bad-member', { synthesizer: new BootstraplessSynthesizer() });
     new s3.Bucket(member, 'Unencrypted', { encryption: s3.BucketEncryption.UNENCRYPTED });
     SageMakerCompliance.applyTo(app);
@@ -116,7 +115,8 @@ describe('SageMakerStackSet', () => {
     });
 
     test('the rolled-out stack must be environment-agnostic, without assets, parameters or bootstrap check', () => {
-      // one app per rolled-out stack: an app is synthesized once
+      // one app per rolled-out stack (an app is synthesized once), without CloudFormation Validate:
+      // these stacks are empty on purpose
       const app = () => new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'stackset-member-')) });
       const bound = new Stack(app(), 'bound', { env: { account: '111122223333', region: 'us-east-1' } });
       expectError(() => new SageMakerStackSet(newTestStack('M1'), 'R', { stack: bound, organizationalUnitIds: [OU], regions: ['us-east-1'] }), 'stack');

@@ -110,3 +110,14 @@ export function runs(n: number): number {
   const scale = Number(process.env.PROPERTY_RUNS_SCALE ?? '1');
   return Math.max(1, Math.round(n * (Number.isFinite(scale) && scale > 0 ? scale : 1)));
 }
+
+/**
+ * One broken prop: the prop name the error must mention, the broken value, and what is built from
+ * it for a stack (the props of a construct, or a whole construction that must fail).
+ */
+export type Broken<R> = [string, unknown, (stack: Stack) => R];
+
+/** Maps an arbitrary of broken values to `Broken` cases of `prop`. */
+export function broken<T, R>(arb: fc.Arbitrary<T>, prop: string, build: (value: T, stack: Stack) => R): fc.Arbitrary<Broken<R>> {
+  return arb.map((v) => [prop, v, (stack: Stack) => build(v, stack)] as Broken<R>);
+}

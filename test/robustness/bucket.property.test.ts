@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as fc from 'fast-check';
-import { expectValidationErrorNaming, prefixArb, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
+import { Broken, broken, expectValidationErrorNaming, prefixArb, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
 import { AccessLogsBucket, SageMakerEnvironment, SageMakerWorkloadRole, SecureBucket, SecureBucketProps } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
@@ -68,12 +68,8 @@ describe('property: valid SecureBucket props', () => {
   });
 });
 
-/** One broken prop: the prop name the error must mention, the broken value, and a construction that must fail. */
-type Broken = [string, unknown, (stack: Stack) => void];
-const broken = <T>(arb: fc.Arbitrary<T>, prop: string, build: (value: T, stack: Stack) => void): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, (stack: Stack) => build(v, stack)] as Broken);
 
-const invalidBucketProps: fc.Arbitrary<Broken> = fc.oneof(
+const invalidBucketProps: fc.Arbitrary<Broken<void>> = fc.oneof(
   broken(fc.constant(true), 'restrictToVpcEndpoint', (restrictToVpcEndpoint, stack) => new SecureBucket(stack, 'Bucket', { restrictToVpcEndpoint })),
   broken(fc.oneof(
     fc.constantFrom('ab', 'B'.repeat(10), 'under_score', '-start', 'end-', 'a..b', '192.168.0.1', 'b'.repeat(64), 'with space', 'UPPER'),

@@ -3,10 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as fc from 'fast-check';
-import {
-  expectValidationErrorNaming, invalidSageMakerNameArb, NON_NITRO_TYPES, numberAs, runs, sageMakerNameArb, stringAs, thrownBy,
-  ValueKind, valueKindArb,
-} from './arbitraries';
+import { Broken, broken, expectValidationErrorNaming, invalidSageMakerNameArb, NON_NITRO_TYPES, numberAs, runs, sageMakerNameArb, stringAs, thrownBy, ValueKind, valueKindArb } from './arbitraries';
 import { EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint, SecureEndpointProps } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
@@ -120,16 +117,12 @@ describe('property: valid SecureEndpoint props', () => {
   });
 });
 
-/** One broken prop: the prop name the error must mention, the broken value, and the props built from it. */
-type Broken = [string, unknown, (stack: Stack) => Partial<SecureEndpointProps>];
-const broken = <T>(arb: fc.Arbitrary<T>, prop: string, props: (value: T, stack: Stack) => Partial<SecureEndpointProps>): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, (stack: Stack) => props(v, stack)] as Broken);
 
 function goodModel(stack: Stack, overrides: Partial<SecureEndpointProps['model']> = {}): SecureEndpointProps['model'] {
   return { image: EndpointImage.fromDlc(DLC), modelData: ModelData.fromBucket(SageMakerEnvironment.of(stack).artifactsBucket, 'm/model.tar.gz'), ...overrides };
 }
 
-const invalidEndpointProps: fc.Arbitrary<Broken> = fc.oneof(
+const invalidEndpointProps: fc.Arbitrary<Broken<Partial<SecureEndpointProps>>> = fc.oneof(
   broken(invalidSageMakerNameArb(63), 'endpointName', (endpointName) => ({ endpointName })),
   broken(fc.constant(undefined), 'model.image', (_, stack) => ({ model: { modelData: goodModel(stack).modelData } as SecureEndpointProps['model'] })),
   broken(fc.constant(undefined), 'model.image', () => ({ model: undefined })),

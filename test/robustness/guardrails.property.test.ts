@@ -1,7 +1,7 @@
 import { Duration, Errors, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as fc from 'fast-check';
-import { expectValidationErrorNaming, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
+import { Broken, broken, expectValidationErrorNaming, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
 import { SageMakerEnvironment, SageMakerGuardrails, SageMakerGuardrailsProps } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
@@ -93,15 +93,11 @@ describe('property: valid SageMakerGuardrails props', () => {
   });
 });
 
-/** One broken prop: the prop name the error must mention, the broken value, and the props built from it. */
-type Broken = [string, unknown, (stack: Stack) => SageMakerGuardrailsProps];
-const broken = <T>(arb: fc.Arbitrary<T>, prop: string, props: (value: T, stack: Stack) => SageMakerGuardrailsProps): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, (stack: Stack) => props(v, stack)] as Broken);
 const tooMany = <T>(arb: fc.Arbitrary<T>, max: number) => fc.array(arb, { minLength: max + 1, maxLength: max + 5 });
 
 const TYPE_LISTS = ['notebookInstanceTypes', 'studioInstanceTypes', 'endpointInstanceTypes', 'trainingInstanceTypes'] as const;
 
-const invalidGuardrailsProps: fc.Arbitrary<Broken> = fc.oneof(
+const invalidGuardrailsProps: fc.Arbitrary<Broken<SageMakerGuardrailsProps>> = fc.oneof(
   broken(fc.constant([]), 'subnetIds', () => ({ subnetIds: [] })),
   broken(tooMany(subnetIdArb, SageMakerGuardrails.MAX_SUBNETS), 'subnetIds', (subnetIds) => ({ subnetIds })),
   broken(fc.constantFrom('subnet-XYZ', 'sn-12345678', 'subnet-1234', '', 'subnet-12345678 '), 'subnetIds', (id) => ({ subnetIds: [id] })),

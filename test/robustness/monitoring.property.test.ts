@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as fc from 'fast-check';
-import { expectValidationErrorNaming, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
+import { Broken, broken, expectValidationErrorNaming, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
 import { SageMakerEnvironment, SageMakerSecurityMonitoring, SageMakerSecurityMonitoringProps, SageMakerWorkloadRole } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
@@ -57,12 +57,8 @@ describe('property: valid SageMakerSecurityMonitoring props', () => {
   });
 });
 
-/** One broken prop: the prop name the error must mention, the broken value, and a construction that must fail. */
-type Broken = [string, unknown, (stack: Stack) => void];
-const broken = <T>(arb: fc.Arbitrary<T>, prop: string, build: (value: T, stack: Stack) => void): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, (stack: Stack) => build(v, stack)] as Broken);
 
-const invalidMonitoringProps: fc.Arbitrary<Broken> = fc.oneof(
+const invalidMonitoringProps: fc.Arbitrary<Broken<void>> = fc.oneof(
   broken(fc.oneof(fc.constantFrom('secops', 'a@b', '@example.com', 'a b@example.com', '', 'a@@b.co', 'secops@example'), fc.stringMatching(/^[a-z]{1,10}$/)),
     'alertEmails', (email, stack) => new SageMakerSecurityMonitoring(stack, 'Mon', { alertEmails: ['ok@example.com', email] })),
   broken(emailArb, 'alertEmails', (email, stack) => new SageMakerSecurityMonitoring(stack, 'Mon', { alertEmails: [email, email.toUpperCase()] })),

@@ -1,20 +1,16 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import { App, BootstraplessSynthesizer, Stack } from 'aws-cdk-lib';
+import { BootstraplessSynthesizer, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
 import { expectValidationErrorNaming, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
 import { SageMakerGuardrails, SageMakerStackSet, SageMakerStackSetProps } from '../../lib';
-import { formatFindings, newTestStack, TEST_CONTEXT, unacknowledgedFindings } from '../helpers/compliance';
+import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
 // Random valid SageMakerStackSet props synthesize with zero unacknowledged findings and land in
 // the StackSet as given; random invalid ones (one broken prop each) raise a ValidationError naming it.
 
 /** A member stack in an app of its own (one per StackSet), as the construct requires. */
 function member(): Stack {
-  const app = new App({ context: TEST_CONTEXT, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'stackset-prop-')) });
-  const stack = new Stack(app, 'member', { synthesizer: new BootstraplessSynthesizer() });
+  const stack = new Stack(newTestApp(), 'member', { synthesizer: new BootstraplessSynthesizer() });
   new SageMakerGuardrails(stack, 'Guardrails', { organizationWide: true, permissionsBoundary: false });
   return stack;
 }

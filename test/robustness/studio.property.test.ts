@@ -1,10 +1,7 @@
 import { App, Duration, Errors, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as fc from 'fast-check';
-import {
-  expectValidationErrorNaming, invalidSageMakerNameArb, literalOrLazyArb, numberAs, runs, sageMakerNameArb, stringAs, thrownBy,
-  ValueKind, valueKindArb,
-} from './arbitraries';
+import { Broken, broken, expectValidationErrorNaming, invalidSageMakerNameArb, literalOrLazyArb, numberAs, runs, sageMakerNameArb, stringAs, thrownBy, ValueKind, valueKindArb } from './arbitraries';
 import { SageMakerWorkloadRole, SecureStudioDomain, SecureStudioDomainProps, SecureUserProfile, StudioAuthMode, UserProfileOptions } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
@@ -108,14 +105,10 @@ describe('property: valid SecureStudioDomain props and user profiles', () => {
   });
 });
 
-/** One broken prop: the prop name the error must mention, the broken value, and a construction that must fail. */
-type Broken = [string, unknown, (stack: Stack) => void];
-const domainWith = <T>(arb: fc.Arbitrary<T>, prop: string, props: (value: T, stack: Stack) => SecureStudioDomainProps): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, (stack: Stack) => new SecureStudioDomain(stack, 'Studio', props(v, stack))] as Broken);
-const userWith = <T>(arb: fc.Arbitrary<T>, prop: string, build: (value: T, stack: Stack) => void): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, (stack: Stack) => build(v, stack)] as Broken);
+const domainWith = <T>(arb: fc.Arbitrary<T>, prop: string, props: (value: T, stack: Stack) => SecureStudioDomainProps): fc.Arbitrary<Broken<void>> =>
+  broken(arb, prop, (v, stack) => { new SecureStudioDomain(stack, 'Studio', props(v, stack)); });
 
-const invalidStudioProps: fc.Arbitrary<Broken> = fc.oneof(
+const invalidStudioProps: fc.Arbitrary<Broken<void>> = fc.oneof(
   domainWith(invalidSageMakerNameArb(63), 'domainName', (domainName) => ({ domainName })),
   domainWith(fc.oneof(fc.integer({ min: 1, max: 59 }), fc.integer({ min: 525_601, max: 10_000_000 })), 'idleTimeout',
     (m) => ({ idleTimeout: Duration.minutes(m) })),
@@ -133,18 +126,18 @@ const invalidStudioProps: fc.Arbitrary<Broken> = fc.oneof(
   domainWith(fc.constantFrom('SDKCONFIG', ' WHOAMI ', 'echo a\nSDKCONFIG', 'WHOAMI\necho b'), 'extraLifecycleCommands', (line) => ({ extraLifecycleCommands: [line] })),
   domainWith(fc.integer({ min: 13_000, max: 20_000 }), 'extraLifecycleCommands', (n) => ({ extraLifecycleCommands: [`echo ${'x'.repeat(n)}`] })),
   domainWith(fc.constant(RemovalPolicy.SNAPSHOT), 'removalPolicy', (removalPolicy) => ({ removalPolicy })),
-  userWith(invalidSageMakerNameArb(63), 'userProfileName', (name, stack) => new SecureStudioDomain(stack, 'Studio').addUserProfile(name)),
-  userWith(invalidSageMakerNameArb(63), 'userProfileName',
+  broken(invalidSageMakerNameArb(63), 'userProfileName', (name, stack) => new SecureStudioDomain(stack, 'Studio').addUserProfile(name)),
+  broken(invalidSageMakerNameArb(63), 'userProfileName',
     (name, stack) => new SecureUserProfile(stack, 'U', { domain: new SecureStudioDomain(stack, 'Studio'), userProfileName: name })),
-  userWith(fc.constantFrom<ValueKind>('lazy', 'parameter'), 'userProfileName',
+  broken(fc.constantFrom<ValueKind>('lazy', 'parameter'), 'userProfileName',
     (kind, stack) => new SecureStudioDomain(stack, 'Studio').addUserProfile(stringAs(stack, kind, 'alice'))),
-  userWith(sageMakerNameArb(63), 'userProfileName', (name, stack) => {
+  broken(sageMakerNameArb(63), 'userProfileName', (name, stack) => {
     const domain = new SecureStudioDomain(stack, 'Studio');
     domain.addUserProfile(name);
     new SecureUserProfile(stack, 'Again', { domain, userProfileName: name.toUpperCase() === name ? name.toLowerCase() : name.toUpperCase() });
   }),
-  userWith(sageMakerNameArb(63), 'ssoUserName', (name, stack) => new SecureStudioDomain(stack, 'Studio', { authMode: StudioAuthMode.SSO }).addUserProfile(name)),
-  userWith(sageMakerNameArb(63), 'ssoUserName', (name, stack) => new SecureStudioDomain(stack, 'Studio').addUserProfile(name, { ssoUserName: name })),
+  broken(sageMakerNameArb(63), 'ssoUserName', (name, stack) => new SecureStudioDomain(stack, 'Studio', { authMode: StudioAuthMode.SSO }).addUserProfile(name)),
+  broken(sageMakerNameArb(63), 'ssoUserName', (name, stack) => new SecureStudioDomain(stack, 'Studio').addUserProfile(name, { ssoUserName: name })),
 );
 
 describe('property: invalid SecureStudioDomain props and user profiles', () => {

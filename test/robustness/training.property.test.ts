@@ -1,10 +1,7 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as fc from 'fast-check';
-import {
-  expectValidationErrorNaming, durationOf, NON_NITRO_TYPES, numberAs, prefixArb, sageMakerNameArb, stringAs, thrownBy, ValueKind, valueKindArb,
-  invalidSageMakerNameArb, literalOrLazyArb, runs,
-} from './arbitraries';
+import { Broken, broken, durationOf, expectValidationErrorNaming, invalidSageMakerNameArb, literalOrLazyArb, NON_NITRO_TYPES, numberAs, prefixArb, runs, sageMakerNameArb, stringAs, thrownBy, ValueKind, valueKindArb } from './arbitraries';
 import { SageMakerEnvironment, SecureTrainingJob, SecureTrainingJobProps, TrainingImage } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
@@ -103,12 +100,8 @@ describe('property: valid SecureTrainingJob props', () => {
 
 const dlc = TrainingImage.fromDeepLearningContainer(DLC);
 
-/** One broken prop: the prop name the error must mention, the broken value, and the props built from it. */
-type Broken = [string, unknown, (stack: Stack) => Partial<SecureTrainingJobProps>];
-const broken = <T>(arb: fc.Arbitrary<T>, prop: string, props: (value: T, stack: Stack) => Partial<SecureTrainingJobProps>): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, (stack: Stack) => props(v, stack)] as Broken);
 
-const invalidTrainingProps: fc.Arbitrary<Broken> = fc.oneof(
+const invalidTrainingProps: fc.Arbitrary<Broken<Partial<SecureTrainingJobProps>>> = fc.oneof(
   broken(fc.constant(undefined), 'image', () => ({ image: undefined })),
   broken(fc.constantFrom('pytorch-training:2.3.0', '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training', 'docker.io/library/python:3.12',
     '', 'public.ecr.aws/x/y:1', `763104351884.dkr.ecr.eu-west-1.amazonaws.com/${'r'.repeat(220)}:1`),

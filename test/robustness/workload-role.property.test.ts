@@ -2,7 +2,7 @@ import { Duration, Errors, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as fc from 'fast-check';
-import { expectValidationErrorNaming, numberAs, prefixArb, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
+import { Broken, broken, expectValidationErrorNaming, numberAs, prefixArb, runs, stringAs, thrownBy, valueKindArb } from './arbitraries';
 import { SageMakerEnvironment, SageMakerWorkloadRole, SageMakerWorkloadRoleProps } from '../../lib';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 
@@ -94,12 +94,8 @@ describe('property: valid SageMakerWorkloadRole props', () => {
   });
 });
 
-/** One broken prop: the prop name the error must mention, the broken value, and the props built from it. */
-type Broken = [string, unknown, SageMakerWorkloadRoleProps];
-const broken = <T>(arb: fc.Arbitrary<T>, prop: string, props: (value: T) => SageMakerWorkloadRoleProps): fc.Arbitrary<Broken> =>
-  arb.map((v) => [prop, v, props(v)] as Broken);
 
-const invalidRoleProps: fc.Arbitrary<Broken> = fc.oneof(
+const invalidRoleProps: fc.Arbitrary<Broken<SageMakerWorkloadRoleProps>> = fc.oneof(
   broken(fc.oneof(fc.constantFrom('', 'a b', 'role/name', 'r'.repeat(65), 'rôle', 'a:b'), fc.stringMatching(/^[a-z]{1,10}[#%&*()[\]{}]$/)), 'roleName',
     (roleName) => ({ roleName })),
   broken(fc.oneof(fc.constantFrom('d'.repeat(1001), 'emoji 😀', 'euro €', 'cjk 中文', 'nul \u0000', 'bell \u0007'), fc.string({ minLength: 1001, maxLength: 1200 })),
@@ -115,7 +111,8 @@ describe('property: invalid SageMakerWorkloadRole props', () => {
   test('fail with a ValidationError naming the prop', () => {
     fc.assert(
       fc.property(invalidRoleProps, ([prop, , props]) => {
-        expectValidationErrorNaming(thrownBy(() => new SageMakerWorkloadRole(newTestStack(), 'Role', props)), prop);
+        const stack = newTestStack();
+        expectValidationErrorNaming(thrownBy(() => new SageMakerWorkloadRole(stack, 'Role', props(stack))), prop);
       }),
       { numRuns: runs(80) },
     );
