@@ -18,7 +18,7 @@ import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { isNitroInstanceType } from '../private/instance-types';
-import { defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
+import { arnResourceName, defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
 import { sdkDefaults } from '../private/sdk-defaults';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
@@ -267,17 +267,19 @@ export class SecureNotebook extends Construct {
     const instanceType = props.instanceType ?? 'ml.t3.medium';
     const idleMinutes = props.idleTimeout ? props.idleTimeout.toMinutes() : 60;
     this.workspacePrefix = `notebooks/${this.notebookName}/`;
-    this.notebookArn = stack.formatArn({ service: 'sagemaker', resource: 'notebook-instance', resourceName: this.notebookName.toLowerCase() });
+    this.notebookArn = stack.formatArn({ service: 'sagemaker', resource: 'notebook-instance', resourceName: arnResourceName(this.notebookName) });
 
     // Network: the notebook and its jobs each get a security group without ingress from outside.
+    // A security group description cannot be changed in place and AwsSolutions-EC27 must read it: no tokens.
+    const described = Token.isUnresolved(this.notebookName) ? '' : ` ${this.notebookName}`;
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: env.network.vpc,
-      description: `Notebook ${this.notebookName}: no ingress; HTTPS to VPC endpoints and S3 only`,
+      description: `Notebook${described}: no ingress; HTTPS to VPC endpoints and S3 only`,
       allowAllOutbound: false,
     });
     this.jobSecurityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
       vpc: env.network.vpc,
-      description: `Jobs of notebook ${this.notebookName}: traffic within the group (distributed training) and HTTPS to S3`,
+      description: `Jobs of notebook${described}: traffic within the group (distributed training) and HTTPS to S3`,
       allowAllOutbound: false,
     });
     this.jobSecurityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');

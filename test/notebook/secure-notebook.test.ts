@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -306,6 +306,17 @@ describe('SecureNotebook', () => {
       new SecureNotebook(stack, 'Nb', { notebookName: 'x', idleTimeout: Duration.hours(2) });
       expect(lifecycle(stack)).toContain('autostop.py x 120');
     });
+  });
+
+  test('accepts a token notebook name: the ARN keeps the token, security group descriptions leave it out, zero findings', () => {
+    const stack = newTestStack();
+    const name = new CfnParameter(stack, 'Name', { default: 'team-a' }).valueAsString;
+    const nb = new SecureNotebook(stack, 'Nb', { notebookName: name });
+    expect(stack.resolve(nb.notebookArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sagemaker:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':notebook-instance/', { Ref: 'Name' }]] });
+    for (const sg of Object.values(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup'))) {
+      expect(JSON.stringify(sg.Properties.GroupDescription)).not.toContain('Ref');
+    }
+    expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
   });
 
   describe('validation', () => {
