@@ -1,5 +1,6 @@
 export * from './access-logs-bucket';
 export * from './endpoint-service';
+export * from './interfaces';
 export * from './sagemaker-environment';
 export * from './sagemaker-network';
 export * from './secure-bucket';

@@ -11,19 +11,60 @@ import * as perms from '../private/perms';
  * Keys imported with `Key.fromKeyArn` cannot be changed; their policy must already allow this.
  */
 export function allowLogGroupsToUseKey(scope: IConstruct, key: kms.IKey, namePatterns: string[]): void {
+  key.addToResourcePolicy(logGroupsStatement(scope, namePatterns));
+}
+
+/** The key policy statement of `allowLogGroupsToUseKey`. */
+export function logGroupsStatement(scope: IConstruct, namePatterns: string[]): iam.PolicyStatement {
   const stack = Stack.of(scope);
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: perms.KMS_FOR_CLOUDWATCH_LOGS,
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': namePatterns.map((n) =>
-            stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: n, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-          ),
-        },
+  return new iam.PolicyStatement({
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+    actions: perms.KMS_FOR_CLOUDWATCH_LOGS,
+    resources: ['*'],
+    conditions: {
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': namePatterns.map((n) =>
+          stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: n, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        ),
       },
-    }),
-  );
+    },
+  });
+}
+
+/**
+ * Lets SageMaker create grants on `key` for the volumes and file systems it attaches on behalf of
+ * this account's principals (`kms:ViaService` SageMaker, `kms:GrantIsForAWSResource`).
+ */
+export function sageMakerGrantsStatement(scope: IConstruct): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AllowSageMakerGrantsForAwsResources',
+    principals: [new iam.AccountRootPrincipal()],
+    actions: perms.KMS_SAGEMAKER_GRANTS,
+    resources: ['*'],
+    conditions: {
+      StringEquals: { 'kms:ViaService': `sagemaker.${Stack.of(scope).region}.amazonaws.com` },
+      Bool: { 'kms:GrantIsForAWSResource': 'true' },
+    },
+  });
+}
+
+/**
+ * Lets a service that publishes to an SNS topic (or sends to an SQS queue) encrypted with a key
+ * use that key: `cloudwatch.amazonaws.com` for alarm actions, `events.amazonaws.com` for
+ * EventBridge targets. Without it the deliveries fail silently at run time ("Enable compatibility
+ * between event sources from AWS services and encrypted topics", Amazon SNS Developer Guide).
+ *
+ * CloudWatch's requests carry `aws:SourceAccount`, so its statement is scoped to this account.
+ * EventBridge's KMS requests carry neither `aws:SourceAccount` nor `aws:SourceArn` (the EventBridge
+ * User Guide says these keys are not supported in a key policy for its deliveries), so its
+ * statement has no condition; the topic or queue policy scopes it to the rules instead.
+ */
+export function serviceDeliveryStatement(scope: IConstruct, service: 'cloudwatch' | 'events'): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: service === 'cloudwatch' ? 'AllowCloudWatchAlarmsToUseKey' : 'AllowEventBridgeToUseKey',
+    principals: [new iam.ServicePrincipal(`${service}.amazonaws.com`)],
+    actions: perms.KMS_FOR_SERVICE_DELIVERY,
+    resources: ['*'],
+    conditions: service === 'cloudwatch' ? { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } : undefined,
+  });
 }

@@ -2,7 +2,8 @@ import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { validationError } from '../private/errors';
-import { MANAGED_POLICY_SIZE_LIMIT, policySize } from '../private/policy-size';
+import { markManagedPolicyPrincipal } from '../private/grants';
+import { MANAGED_POLICY_SIZE_LIMIT, policySize, statementSize } from '../private/policy-size';
 
 
 /**
@@ -66,6 +67,8 @@ export class SageMakerWorkloadRole extends iam.Role {
       (this.node.defaultChild as iam.CfnRole).maxSessionDuration = props.maxSessionDuration.toSeconds();
     }
     this.policyDescription = props.description;
+    // Grants to this role need no managed-policy adapter: its own policy writes managed policies.
+    markManagedPolicyPrincipal(this);
 
     // Safety net: the split below works on estimates taken when statements are added.
     this.node.addValidation({
@@ -84,7 +87,7 @@ export class SageMakerWorkloadRole extends iam.Role {
    * @param statement the statement
    */
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    const size = JSON.stringify(Stack.of(this).resolve(statement.toStatementJson())).length + 1;
+    const size = statementSize(Stack.of(this), statement);
     let policy = this.policies[this.policies.length - 1];
     if (!policy || this.currentPolicySize + size > POLICY_SPLIT_BUDGET) {
       if (this.policies.length >= MAX_MANAGED_POLICIES_PER_ROLE) {

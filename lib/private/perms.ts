@@ -60,6 +60,9 @@ export const KMS_FOR_CLOUDWATCH_LOGS = [
 /** Grant creation for AWS resources that SageMaker creates on a caller's behalf (volumes, EFS). */
 export const KMS_SAGEMAKER_GRANTS = ['kms:CreateGrant', 'kms:DescribeKey'];
 
+/** What a service needs of a key to deliver to an encrypted SNS topic or SQS queue (CloudWatch alarms, EventBridge). */
+export const KMS_FOR_SERVICE_DELIVERY = ['kms:Decrypt', 'kms:GenerateDataKey*'];
+
 /** Reading one model artifact object (SecureEndpoint model role). */
 export const S3_MODEL_ARTIFACT_READ = ['s3:GetObject'];
 
@@ -101,3 +104,12 @@ export const EC2_NETWORK_DESCRIBE = [
   'ec2:DescribeSubnets',
   'ec2:DescribeSecurityGroups',
 ];
+
+/** What CloudWatch alarms need on the topic they notify (topic policy, scoped to the alarms' ARNs). */
+export const SNS_PUBLISH = ['sns:Publish'];
+
+/** Opening one notebook instance from the console or a browser (presigned URL), scoped to its ARN. */
+export const NOTEBOOK_PRESIGNED_URL = ['sagemaker:CreatePresignedNotebookInstanceUrl', 'sagemaker:DescribeNotebookInstance'];
+
+/** Opening Studio as one user profile (presigned URL), scoped to the profile's ARN. */
+export const STUDIO_PRESIGNED_DOMAIN_URL = ['sagemaker:CreatePresignedDomainUrl'];

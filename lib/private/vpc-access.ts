@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as perms from './perms';
 import { acknowledgeScopedWildcards } from './wildcards';
-import type { SageMakerNetwork } from '../environment/sagemaker-network';
+import type { ISageMakerNetwork } from '../environment/interfaces';
 
 /** Statement IDs of the network-interface grants, named for the workload that gets them. */
 export interface NetworkInterfaceSids {
@@ -24,7 +24,7 @@ export interface NetworkInterfaceSids {
  */
 export function grantVpcNetworkInterfaces(
   role: iam.IGrantable,
-  network: SageMakerNetwork,
+  network: ISageMakerNetwork,
   securityGroup: ec2.ISecurityGroup,
   sids: NetworkInterfaceSids,
   wildcardReason: string,

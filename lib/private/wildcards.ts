@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct, IConstruct } from 'constructs';
@@ -13,20 +13,68 @@ import { acknowledge } from './acknowledge';
  * unrelated wildcard on the same scope still shows up.
  */
 export function acknowledgeWildcardResources(scope: IConstruct, resources: string[], reason: string): void {
-  const stack = Stack.of(scope);
-  const ids = resources
-    .map((r) => flattenCfnReference(stack.resolve(r)))
-    .filter((flat) => flat.includes('*'))
-    .map((flat) => `AwsSolutions-IAM5[Resource::${flat}]`);
+  const ids = wildcardFindingIds(scope, resources);
   if (ids.length > 0) {
     acknowledge(scope, reason, ...ids);
   }
+  // A reference to a resource of another stack is an `Fn::ImportValue` by the time the packs run,
+  // so its finding ID names the export instead: recompute once references are final (validation
+  // runs after cross-stack references are resolved, before the packs) and acknowledge those too.
+  scope.node.addValidation({
+    validate: () => {
+      const late = wildcardFindingIds(scope, resources).filter((id) => !ids.includes(id));
+      if (late.length > 0) {
+        acknowledge(scope, reason, ...late);
+        writeIntoTemplate(scope, late, reason);
+      }
+      return [];
+    },
+  });
 }
 
-/** The same, on the principal that received a grant (nothing to do for non-construct principals). */
+function wildcardFindingIds(scope: IConstruct, resources: string[]): string[] {
+  const stack = Stack.of(scope);
+  return resources
+    .map((r) => flattenCfnReference(stack.resolve(r)))
+    .filter((flat) => flat.includes('*'))
+    .map((flat) => `AwsSolutions-IAM5[Resource::${flat}]`);
+}
+
+/**
+ * The template metadata (`cdk_nag`) is written by an aspect before validation: acknowledgements
+ * found during validation are added to it here, so reviewers read them in the template too.
+ */
+function writeIntoTemplate(scope: IConstruct, ids: string[], reason: string): void {
+  for (const c of scope.node.findAll()) {
+    if (!CfnResource.isCfnResource(c)) {
+      continue;
+    }
+    const existing = (c.getMetadata('cdk_nag') as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined)?.rules_to_suppress ?? [];
+    const known = new Set(existing.map((r) => r.id));
+    c.addMetadata('cdk_nag', { rules_to_suppress: [...existing, ...ids.filter((id) => !known.has(id)).map((id) => ({ id, reason }))] });
+  }
+}
+
+const ACKNOWLEDGEMENT_SCOPE = Symbol.for('cdk-secure-sagemaker.acknowledgement-scope');
+
+/**
+ * For a principal that is not a construct but writes its statements into `scope` (a shared
+ * policy, for instance): acknowledgements of what is granted to it go on `scope`.
+ */
+export function setAcknowledgementScope(principal: iam.IPrincipal, scope: IConstruct): void {
+  Object.defineProperty(principal, ACKNOWLEDGEMENT_SCOPE, { value: scope });
+}
+
+/**
+ * The same, on the principal that received a grant (or the scope it named with
+ * `setAcknowledgementScope`; nothing to do for other non-construct principals).
+ */
 export function acknowledgeScopedWildcards(grantee: iam.IGrantable, resources: string[], reason: string): void {
   const principal = grantee.grantPrincipal;
-  if (Construct.isConstruct(principal)) {
-    acknowledgeWildcardResources(principal, resources, reason);
+  const scope = Construct.isConstruct(principal)
+    ? principal
+    : (principal as unknown as Record<symbol, IConstruct | undefined>)[ACKNOWLEDGEMENT_SCOPE];
+  if (scope) {
+    acknowledgeWildcardResources(scope, resources, reason);
   }
 }
