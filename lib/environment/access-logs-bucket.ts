@@ -3,6 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { acknowledgeAutoDeleteProvider } from '../private/auto-delete';
+import { validationError } from '../private/errors';
 
 /**
  * Properties of an `AccessLogsBucket`.
@@ -14,6 +16,14 @@ export interface AccessLogsBucketProps {
    * @default RemovalPolicy.RETAIN - access logs are audit evidence
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Delete every object version when CloudFormation deletes the bucket (sandboxes). Needs
+   * `removalPolicy: RemovalPolicy.DESTROY`.
+   *
+   * @default false
+   */
+  readonly emptyOnDelete?: boolean;
 }
 
 /**
@@ -30,6 +40,10 @@ export class AccessLogsBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: AccessLogsBucketProps = {}) {
     super(scope, id);
+    if (props.emptyOnDelete && props.removalPolicy !== RemovalPolicy.DESTROY) {
+      throw validationError(this, 'EmptyOnDeleteWithoutDestroy',
+        `\`emptyOnDelete\` empties the bucket when CloudFormation deletes it, but \`removalPolicy\` is ${props.removalPolicy ?? RemovalPolicy.RETAIN}, so it is never deleted. Set \`removalPolicy: RemovalPolicy.DESTROY\` too (sandboxes only), or drop \`emptyOnDelete\`.`);
+    }
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
@@ -39,7 +53,11 @@ export class AccessLogsBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      autoDeleteObjects: props.emptyOnDelete ?? false,
     });
+    if (props.emptyOnDelete) {
+      acknowledgeAutoDeleteProvider(this);
+    }
 
     acknowledge(
       this.bucket,

@@ -4,10 +4,12 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
+import { ISageMakerNetwork, ISecureBucket } from './interfaces';
 import type { SageMakerEnvironment } from './sagemaker-environment';
-import type { SageMakerNetwork } from './sagemaker-network';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { acknowledgeAutoDeleteProvider } from '../private/auto-delete';
 import { validationError } from '../private/errors';
+import { grantOnPrincipal } from '../private/grants';
 import * as perms from '../private/perms';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
@@ -58,7 +60,7 @@ export interface SecureBucketProps {
    *
    * @default - no network: the bucket is not restricted to a VPC endpoint
    */
-  readonly network?: SageMakerNetwork;
+  readonly network?: ISageMakerNetwork;
 
   /**
    * A physical name for the bucket.
@@ -73,6 +75,26 @@ export interface SecureBucketProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Delete every object version when CloudFormation deletes the bucket, so that a sandbox stack
+   * can be torn down. Needs `removalPolicy: RemovalPolicy.DESTROY`. Adds aws-cdk-lib's
+   * auto-delete custom resource.
+   *
+   * @default false
+   */
+  readonly emptyOnDelete?: boolean;
+}
+
+/**
+ * What `SecureBucket.fromBucketAttributes` needs to use a bucket created elsewhere.
+ */
+export interface SecureBucketAttributes {
+  /** Name of the bucket. */
+  readonly bucketName: string;
+
+  /** The customer-managed key that encrypts the bucket's objects. */
+  readonly encryptionKey: kms.IKey;
 }
 
 /**
@@ -89,9 +111,22 @@ export interface SecureBucketProps {
  * `team-a/*` only, `s3:ListBucket` only for that prefix, and `kms:Decrypt` only through S3 for
  * this bucket.
  */
-export class SecureBucket extends Construct {
+export class SecureBucket extends Construct implements ISecureBucket {
+  /**
+   * A bucket created elsewhere (another stack or app), with the same prefix-scoped grants. Its
+   * policies (TLS only, key enforcement, VPC endpoint restriction) are its owner's: nothing is
+   * added to them here.
+   *
+   * @param scope the construct to define the import in
+   * @param id construct ID
+   * @param attrs the bucket's name and key
+   */
+  public static fromBucketAttributes(scope: Construct, id: string, attrs: SecureBucketAttributes): ISecureBucket {
+    return new ImportedSecureBucket(scope, id, attrs);
+  }
+
   /** The underlying bucket, for constructs that take an `IBucket`. */
-  public readonly bucket: s3.Bucket;
+  public readonly bucket: s3.IBucket;
 
   /** The key that encrypts the objects. */
   public readonly encryptionKey: kms.IKey;
@@ -130,6 +165,11 @@ export class SecureBucket extends Construct {
         `\`serverAccessLogsPrefix\` '${logsPrefix}' contains a wildcard or a policy variable ('*', '?', '\${'), which would widen the log delivery grant on the access-logs bucket. Use a plain prefix such as 'data-bucket/'.`);
     }
 
+    if (props.emptyOnDelete && props.removalPolicy !== RemovalPolicy.DESTROY) {
+      throw validationError(this, 'EmptyOnDeleteWithoutDestroy',
+        `\`emptyOnDelete\` empties the bucket when CloudFormation deletes it, but \`removalPolicy\` is ${props.removalPolicy ?? RemovalPolicy.RETAIN}, so it is never deleted. Set \`removalPolicy: RemovalPolicy.DESTROY\` too (sandboxes only), or drop \`emptyOnDelete\`.`);
+    }
+
     const env = (): SageMakerEnvironment => {
       if (props.environment) {
         return props.environment;
@@ -155,7 +195,11 @@ export class SecureBucket extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       removalPolicy,
+      autoDeleteObjects: props.emptyOnDelete ?? false,
     });
+    if (props.emptyOnDelete) {
+      acknowledgeAutoDeleteProvider(this);
+    }
     this.bucketName = this.bucket.bucketName;
     this.bucketArn = this.bucket.bucketArn;
 
@@ -232,16 +276,14 @@ export class SecureBucket extends Construct {
   /**
    * Lets `grantee` read objects under `prefix`: `s3:GetObject`/`GetObjectVersion` on `prefix*`,
    * `s3:ListBucket` only for keys starting with `prefix`, and `kms:Decrypt` only through S3
-   * for this bucket.
+   * for this bucket. A grantee the library did not create (an imported role, a user, a Lambda
+   * function's role) gets a customer-managed policy, never an inline one.
    *
    * @param grantee who gets the permissions
    * @param prefix key prefix, for example `datasets/team-a/`; no wildcards
    */
   public grantRead(grantee: iam.IGrantable, prefix: string): iam.Grant {
-    const p = this.validatePrefix(prefix);
-    return this.objectGrant(grantee, p, perms.S3_OBJECT_READ)
-      .combine(this.listGrant(grantee, p))
-      .combine(this.keyGrant(grantee, perms.KMS_DECRYPT));
+    return prefixGrants(this).read(grantee, prefix);
   }
 
   /**
@@ -252,9 +294,7 @@ export class SecureBucket extends Construct {
    * @param prefix key prefix, for example `models/run-1/`; no wildcards
    */
   public grantWrite(grantee: iam.IGrantable, prefix: string): iam.Grant {
-    const p = this.validatePrefix(prefix);
-    return this.objectGrant(grantee, p, perms.S3_OBJECT_WRITE)
-      .combine(this.keyGrant(grantee, perms.KMS_ENCRYPT_FOR_S3));
+    return prefixGrants(this).write(grantee, prefix);
   }
 
   /**
@@ -264,10 +304,7 @@ export class SecureBucket extends Construct {
    * @param prefix key prefix, for example `scratch/alice/`; no wildcards
    */
   public grantReadWrite(grantee: iam.IGrantable, prefix: string): iam.Grant {
-    const p = this.validatePrefix(prefix);
-    return this.objectGrant(grantee, p, [...perms.S3_OBJECT_READ, ...perms.S3_OBJECT_WRITE, ...perms.S3_OBJECT_DELETE])
-      .combine(this.listGrant(grantee, p))
-      .combine(this.keyGrant(grantee, perms.KMS_ENCRYPT_FOR_S3));
+    return prefixGrants(this).readWrite(grantee, prefix);
   }
 
   /**
@@ -276,43 +313,112 @@ export class SecureBucket extends Construct {
    * @param prefix key prefix
    */
   public s3UrlForPrefix(prefix: string): string {
+    return prefixGrants(this).s3Url(prefix);
+  }
+}
+
+/** A bucket of an environment deployed elsewhere. */
+class ImportedSecureBucket extends Construct implements ISecureBucket {
+  public readonly bucket: s3.IBucket;
+  public readonly encryptionKey: kms.IKey;
+  public readonly bucketName: string;
+  public readonly bucketArn: string;
+
+  constructor(scope: Construct, id: string, attrs: SecureBucketAttributes) {
+    super(scope, id);
+    this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', { bucketName: attrs.bucketName, encryptionKey: attrs.encryptionKey });
+    this.encryptionKey = attrs.encryptionKey;
+    this.bucketName = this.bucket.bucketName;
+    this.bucketArn = this.bucket.bucketArn;
+  }
+
+  public grantRead(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    return prefixGrants(this).read(grantee, prefix);
+  }
+
+  public grantWrite(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    return prefixGrants(this).write(grantee, prefix);
+  }
+
+  public grantReadWrite(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    return prefixGrants(this).readWrite(grantee, prefix);
+  }
+
+  public s3UrlForPrefix(prefix: string): string {
+    return prefixGrants(this).s3Url(prefix);
+  }
+}
+
+function prefixGrants(bucket: ISecureBucket): PrefixGrants {
+  return new PrefixGrants(bucket);
+}
+
+/**
+ * The prefix-scoped grants of a secure bucket, created here or imported: objects under the
+ * prefix only, listing of the prefix only, the key only through S3 for this bucket. Grants to
+ * principals the library did not create land in customer-managed policies (`grantOnPrincipal`).
+ */
+class PrefixGrants {
+  constructor(private readonly b: ISecureBucket) {}
+
+  public read(grantee: iam.IGrantable, prefix: string): iam.Grant {
     const p = this.validatePrefix(prefix);
-    return `s3://${this.bucketName}/${p}`;
+    return this.objectGrant(grantee, p, perms.S3_OBJECT_READ)
+      .combine(this.listGrant(grantee, p))
+      .combine(this.keyGrant(grantee, perms.KMS_DECRYPT));
+  }
+
+  public write(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    const p = this.validatePrefix(prefix);
+    return this.objectGrant(grantee, p, perms.S3_OBJECT_WRITE)
+      .combine(this.keyGrant(grantee, perms.KMS_ENCRYPT_FOR_S3));
+  }
+
+  public readWrite(grantee: iam.IGrantable, prefix: string): iam.Grant {
+    const p = this.validatePrefix(prefix);
+    return this.objectGrant(grantee, p, [...perms.S3_OBJECT_READ, ...perms.S3_OBJECT_WRITE, ...perms.S3_OBJECT_DELETE])
+      .combine(this.listGrant(grantee, p))
+      .combine(this.keyGrant(grantee, perms.KMS_ENCRYPT_FOR_S3));
+  }
+
+  public s3Url(prefix: string): string {
+    const p = this.validatePrefix(prefix);
+    return `s3://${this.b.bucketName}/${p}`;
   }
 
   private objectGrant(grantee: iam.IGrantable, prefix: string, actions: string[]): iam.Grant {
-    const objects = this.bucket.arnForObjects(`${prefix}*`);
+    const objects = this.b.bucket.arnForObjects(`${prefix}*`);
     acknowledgeScopedWildcards(
       grantee,
       [objects],
       `Object ARNs under the key prefix '${prefix}' of a SecureBucket; the trailing wildcard is the only way to name the objects of a prefix, and no other prefix or bucket is granted.`,
     );
-    return iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [objects] });
+    return grantOnPrincipal({ grantee, actions, resourceArns: [objects] });
   }
 
   private listGrant(grantee: iam.IGrantable, prefix: string): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    return grantOnPrincipal({
       grantee,
       actions: perms.S3_BUCKET_LIST,
-      resourceArns: [this.bucketArn],
+      resourceArns: [this.b.bucketArn],
       conditions: { StringLike: { 's3:prefix': `${prefix}*` } },
-    }).combine(iam.Grant.addToPrincipal({
+    }).combine(grantOnPrincipal({
       grantee,
       actions: perms.S3_BUCKET_LOCATION,
-      resourceArns: [this.bucketArn],
+      resourceArns: [this.b.bucketArn],
     }));
   }
 
   private keyGrant(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    return iam.Grant.addToPrincipal({
+    return grantOnPrincipal({
       grantee,
       actions,
-      resourceArns: [this.encryptionKey.keyArn],
+      resourceArns: [this.b.encryptionKey.keyArn],
       conditions: {
         StringEquals: {
-          'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com`,
+          'kms:ViaService': `s3.${Stack.of(this.b).region}.amazonaws.com`,
           // With an S3 Bucket Key the encryption context is the bucket ARN.
-          'kms:EncryptionContext:aws:s3:arn': this.bucketArn,
+          'kms:EncryptionContext:aws:s3:arn': this.b.bucketArn,
         },
       },
     });
@@ -324,7 +430,7 @@ export class SecureBucket extends Construct {
     }
     if (prefix.length === 0 || prefix.includes('*') || prefix.includes('?') || prefix.startsWith('/')) {
       throw validationError(
-        this,
+        this.b,
         'InvalidPrefix',
         `\`prefix\` '${prefix}' is not a key prefix: grants are scoped to a non-empty prefix without wildcards or a leading '/', such as 'datasets/team-a/'. Pass the folder the grantee needs, not the whole bucket.`,
       );

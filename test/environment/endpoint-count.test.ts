@@ -10,6 +10,7 @@ import {
   ModelData,
   SageMakerEndpointService,
   SageMakerEnvironment,
+  SageMakerNetwork,
   SecureEndpoint,
   SecureNotebook,
   SecureStudioDomain,
@@ -128,8 +129,15 @@ describe('interface endpoints per environment', () => {
     ] as const) {
       expect([type, countOf(afterTemplate, type)]).toEqual([type, countOf(beforeTemplate, type) + more]);
     }
+    // The network reports the same: every endpoint it uses it created, and the second workloads created none.
+    const networkOf = (stack: SecureMlPlatformStack) => stack.platform.node.findChild('Network') as SageMakerNetwork;
+    expect(networkOf(after).reusedEndpointServiceNames).toEqual([]);
+    expect([...networkOf(after).createdEndpointServiceNames].sort()).toEqual([...networkOf(before).createdEndpointServiceNames].sort());
+    expect(networkOf(after).createdEndpointServiceNames).toHaveLength(b.interfaceServiceNames.length);
+    expect(networkOf(after).createdS3GatewayEndpoint).toBe(true);
+
     // ...and those that call AWS services reach the existing endpoints: they asked for them.
-    const endpointGroup = after.platform.network.endpointSecurityGroup;
+    const endpointGroup = networkOf(after).endpointSecurityGroup;
     for (const sg of [added.notebook.securityGroup, added.training.securityGroup, added.endpoint.securityGroup]) {
       expect(endpointsAdmit(after, afterTemplate, endpointGroup, sg)).toBe(true);
     }
