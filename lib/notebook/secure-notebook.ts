@@ -1,24 +1,28 @@
-import { Annotations, ArnFormat, Duration, Fn, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, IResource, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   estimatedBase64Length,
   LIFECYCLE_CONTENT_LIMIT,
   onCreateScript,
   onStartScript,
 } from './lifecycle';
+import { presignedUrlConditions } from './presigned-url';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
+import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
-import { SecureBucket } from '../environment/secure-bucket';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
+import { grantOnPrincipal } from '../private/grants';
 import { isNitroInstanceType } from '../private/instance-types';
-import { arnResourceName, defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
+import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
+import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
+import * as perms from '../private/perms';
 import { sdkDefaults } from '../private/sdk-defaults';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
@@ -43,8 +47,8 @@ export enum DataAccess {
  * A bucket prefix a notebook (and the jobs it launches) may use.
  */
 export interface NotebookDataAccess {
-  /** The bucket. */
-  readonly bucket: SecureBucket;
+  /** The bucket (created here, or imported with `SecureBucket.fromBucketAttributes`). */
+  readonly bucket: ISecureBucket;
 
   /** Key prefix, such as `datasets/team-a/`; no wildcards. */
   readonly prefix: string;
@@ -105,7 +109,7 @@ export interface SecureNotebookProps {
    *
    * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
    */
-  readonly environment?: SageMakerEnvironment;
+  readonly environment?: ISageMakerEnvironment;
 
   /**
    * Name of the notebook instance (1-63 letters, digits and hyphens). Its role's permissions
@@ -206,6 +210,28 @@ export interface SecureNotebookProps {
 }
 
 /**
+ * A SageMaker notebook instance: created with `SecureNotebook`, or one deployed elsewhere
+ * (`SecureNotebook.fromNotebookName`) that people in this app should be able to open.
+ */
+export interface ISecureNotebook extends IResource {
+  /** Name of the notebook instance. */
+  readonly notebookName: string;
+
+  /** ARN of the notebook instance. */
+  readonly notebookArn: string;
+
+  /**
+   * Lets `grantee` open this notebook (`CreatePresignedNotebookInstanceUrl` and
+   * `DescribeNotebookInstance` on this notebook only), optionally only from given VPC endpoints
+   * or IP ranges. The statement goes to a customer-managed policy of `grantee`, never an inline one.
+   *
+   * @param grantee who may open the notebook
+   * @param options where from
+   */
+  grantPresignedUrl(grantee: iam.IGrantable, options?: PresignedUrlOptions): iam.Grant;
+}
+
+/**
  * A SageMaker notebook instance that cannot leak, with a role that can only touch its own data.
  *
  * - in the environment's private subnet, with its own security group (no ingress; HTTPS egress to
@@ -219,10 +245,35 @@ export interface SecureNotebookProps {
  *   given, may launch training and processing jobs only when they carry the environment's subnets,
  *   security group, KMS key, network isolation and inter-container encryption, and may pass only
  *   its job role
+ *
+ * A notebook is a resource like any other: `connections` are its security group (so
+ * `database.connections.allowDefaultPortFrom(notebook)` lets code in the notebook reach a
+ * database), and `grantPrincipal` is its execution role (so `bucket.grantRead(notebook)` works).
  */
-export class SecureNotebook extends Construct {
+export class SecureNotebook extends Resource implements ISecureNotebook, ec2.IConnectable, iam.IGrantable {
   /** Tag key that marks the notebook's resources and the jobs it launches (value: the notebook name). */
   public static readonly OWNER_TAG = NOTEBOOK_OWNER_TAG;
+
+  /**
+   * A notebook instance deployed elsewhere (another app, or the console), to grant people access to it.
+   *
+   * @param scope construct scope
+   * @param id construct ID
+   * @param notebookName name of the notebook instance, in this stack's account and Region
+   */
+  public static fromNotebookName(scope: Construct, id: string, notebookName: string): ISecureNotebook {
+    return new ImportedNotebook(scope, id, notebookName);
+  }
+
+  /**
+   * The network peers of the notebook: its own security group. Jobs launched from the notebook
+   * run with network isolation and open no connections, so their group (`jobSecurityGroup`) is
+   * not included.
+   */
+  public readonly connections: ec2.Connections;
+
+  /** The notebook's execution role: grants to the notebook extend it. */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   /** The notebook instance. */
   public readonly notebook: sagemaker.CfnNotebookInstance;
@@ -249,19 +300,21 @@ export class SecureNotebook extends Construct {
   public readonly lifecycleConfig: sagemaker.CfnNotebookInstanceLifecycleConfig;
 
   /** The environment. */
-  public readonly environment: SageMakerEnvironment;
+  public readonly environment: ISageMakerEnvironment;
 
   /** Key prefix of the notebook's workspace in the artifacts bucket. */
   public readonly workspacePrefix: string;
 
   constructor(scope: Construct, id: string, props: SecureNotebookProps = {}) {
     super(scope, id);
-    const env = props.environment ?? SageMakerEnvironment.of(this);
+    const env: ISageMakerEnvironment = props.environment ?? SageMakerEnvironment.of(this);
     this.environment = env;
     const stack = Stack.of(this);
 
     this.notebookName = props.notebookName ?? defaultSageMakerName(this);
     this.validate(props);
+    // The lifecycle configuration is named after the notebook: this claim covers its name too.
+    claimSageMakerName(this, NAME_KINDS.notebook, this.notebookName);
 
     const key = props.encryptionKey ?? env.key;
     const instanceType = props.instanceType ?? 'ml.t3.medium';
@@ -286,6 +339,7 @@ export class SecureNotebook extends Construct {
     acknowledge(this.jobSecurityGroup,
       'The only ingress rule admits the job security group itself: instances of one distributed training job exchange gradients and MPI/NCCL traffic on ports chosen at run time; nothing outside the group can connect.',
       ...FINDINGS.selfReferencingIngress);
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
 
     const services = [
       SageMakerEndpointService.SAGEMAKER_API,
@@ -307,6 +361,7 @@ export class SecureNotebook extends Construct {
     // Roles: the notebook's, and the one its jobs run as.
     this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of notebook ${this.notebookName}` });
     this.jobRole = new SageMakerWorkloadRole(this, 'JobRole', { description: `Execution role of jobs launched from notebook ${this.notebookName}` });
+    this.grantPrincipal = this.role;
     for (const grantee of [this.role, this.jobRole]) {
       env.artifactsBucket.grantReadWrite(grantee, this.workspacePrefix);
       for (const d of props.dataAccess ?? []) {
@@ -410,26 +465,15 @@ export class SecureNotebook extends Construct {
   /**
    * Lets `grantee` open this notebook: `CreatePresignedNotebookInstanceUrl` and
    * `DescribeNotebookInstance` on this notebook only, optionally only from given VPC endpoints or
-   * IP ranges.
+   * IP ranges. Any role, user or group works (imported ones too): the statement lands in a
+   * customer-managed policy attached to it, or, for an IAM Identity Center role (which IAM does
+   * not let a stack change), in an unattached named policy for the permission set (warned about).
    *
    * @param grantee who may open the notebook
    * @param options where from
    */
   public grantPresignedUrl(grantee: iam.IGrantable, options: PresignedUrlOptions = {}): iam.Grant {
-    const conditions: Record<string, Record<string, unknown>> = {};
-    if (options.vpcEndpoints && options.vpcEndpoints.length > 0) {
-      conditions.StringEquals = { 'aws:SourceVpce': options.vpcEndpoints.map((e) => e.vpcEndpointId) };
-    }
-    if (options.sourceIpRanges && options.sourceIpRanges.length > 0) {
-      validateSourceIpRanges(this, options.sourceIpRanges);
-      conditions.IpAddress = { 'aws:SourceIp': options.sourceIpRanges };
-    }
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['sagemaker:CreatePresignedNotebookInstanceUrl', 'sagemaker:DescribeNotebookInstance'],
-      resourceArns: [this.notebookArn],
-      conditions: Object.keys(conditions).length > 0 ? conditions : undefined,
-    });
+    return grantPresignedNotebookUrl(this, this.notebookArn, grantee, options);
   }
 
   private validate(props: SecureNotebookProps): void {
@@ -531,13 +575,14 @@ export class SecureNotebook extends Construct {
       conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
     }));
     // Reading job logs (estimator.fit(logs=True)): the job log groups, whose streams are named per job.
-    for (const group of ['TrainingJobs', 'ProcessingJobs']) {
-      const groupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${group}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-        actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents'],
-        resources: [groupArn, `${groupArn}:log-stream:*`],
-      }));
-    }
+    // One statement for both groups: the role's policy is close to the IAM size limit.
+    const jobLogGroupArns = ['TrainingJobs', 'ProcessingJobs'].map((group) =>
+      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${group}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadJobLogs',
+      actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents'],
+      resources: jobLogGroupArns.flatMap((arn) => [arn, `${arn}:log-stream:*`]),
+    }));
     acknowledgeScopedWildcards(this.role, jobArns,
       'Job names are chosen by the SageMaker Python SDK at run time, so the ARN ends in a wildcard; creation is allowed only with the environment subnets, job security group, KMS key, network isolation, inter-container encryption and this notebook\'s ownership tag, and describe/stop only on jobs carrying that tag.');
     acknowledgeScopedWildcards(this.role, ['TrainingJobs', 'ProcessingJobs'].map((g) =>
@@ -580,4 +625,34 @@ export class SecureNotebook extends Construct {
     }));
     acknowledge(this.role, 'sts:GetServiceBearerToken supports no resource-level permissions; it is limited by condition to CodeArtifact tokens.', 'AwsSolutions-IAM5[Resource::*]');
   }
+}
+
+/** A notebook instance deployed elsewhere: only what its name tells. */
+class ImportedNotebook extends Resource implements ISecureNotebook {
+  public readonly notebookName: string;
+  public readonly notebookArn: string;
+
+  constructor(scope: Construct, id: string, notebookName: string) {
+    super(scope, id);
+    if (!Token.isUnresolved(notebookName) && !sageMakerNamePattern().test(notebookName)) {
+      throw validationError(this, 'InvalidNotebookName',
+        `\`notebookName\` '${notebookName}' is not a notebook instance name (1-63 letters, digits and single hyphens, starting and ending with a letter or digit). Pass the name of the deployed notebook instance, not its ARN or URL.`);
+    }
+    this.notebookName = notebookName;
+    this.notebookArn = Stack.of(this).formatArn({ service: 'sagemaker', resource: 'notebook-instance', resourceName: arnResourceName(notebookName) });
+  }
+
+  public grantPresignedUrl(grantee: iam.IGrantable, options: PresignedUrlOptions = {}): iam.Grant {
+    return grantPresignedNotebookUrl(this, this.notebookArn, grantee, options);
+  }
+}
+
+/** The presigned-URL grant of a notebook, in a customer-managed policy of the grantee. */
+function grantPresignedNotebookUrl(scope: IConstruct, notebookArn: string, grantee: iam.IGrantable, options: PresignedUrlOptions): iam.Grant {
+  return grantOnPrincipal({
+    grantee,
+    actions: perms.NOTEBOOK_PRESIGNED_URL,
+    resourceArns: [notebookArn],
+    conditions: presignedUrlConditions(scope, options),
+  });
 }

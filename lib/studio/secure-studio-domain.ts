@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Fn, Lazy, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, Lazy, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -7,17 +7,22 @@ import { STUDIO_LIFECYCLE_CONTENT_LIMIT, STUDIO_USER_PLACEHOLDER, studioLifecycl
 import { SecureUserProfile, UserProfileOptions } from './secure-user-profile';
 import { allowSourceIdentity } from './source-identity';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
+import { ISageMakerEnvironment, ISageMakerNetwork } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { estimatedBase64Length } from '../notebook/lifecycle';
+import { presignedUrlConditions } from '../notebook/presigned-url';
 import { PresignedUrlOptions } from '../notebook/secure-notebook';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
+import { grantOnPrincipal } from '../private/grants';
 import { instanceFamily, isNitroInstanceType } from '../private/instance-types';
-import { arnResourceName, defaultSageMakerName, sageMakerNamePattern, validateSourceIpRanges } from '../private/names';
+import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
+import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
+import * as perms from '../private/perms';
 import { MANAGED_POLICY_SIZE_LIMIT, policySize } from '../private/policy-size';
 import { sdkDefaults } from '../private/sdk-defaults';
-import { acknowledgeWildcardResources } from '../private/wildcards';
+import { acknowledgeWildcardResources, setAcknowledgementScope } from '../private/wildcards';
 
 /** The tag that names the Studio user behind a role: the shared policy scopes S3 prefixes with it. */
 const STUDIO_USER_TAG = 'secure-sagemaker-studio-user';
@@ -61,7 +66,7 @@ export interface SecureStudioDomainProps {
    *
    * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
    */
-  readonly environment?: SageMakerEnvironment;
+  readonly environment?: ISageMakerEnvironment;
 
   /**
    * Name of the domain (1-63 letters, digits and hyphens).
@@ -162,8 +167,16 @@ export interface SecureStudioDomainProps {
  *   domain's shared customer-managed policies (`userPolicy`, `dataPolicy`: so a user costs two
  *   CloudFormation resources, and over 200 users fit in a stack); `userPolicy` denies apps on
  *   instance types that are not allowed
+ * - custom tag propagation on: the tags of the domain and of each user profile (those the stack
+ *   applies with `Tags.of(...)` included) are added to the SageMaker resources created from Studio
+ *
+ * A domain is a resource like any other: `connections` are the security group of its apps (so
+ * `database.connections.allowDefaultPortFrom(domain)` lets every user's apps reach a database),
+ * and `grantPrincipal` stands for every user of the domain: what is granted to it lands in the
+ * shared `dataPolicy` that every user role carries (so `bucket.grantRead(domain)` lets every user
+ * read). The default execution role is not a grantee: it stays without permissions.
  */
-export class SecureStudioDomain extends Construct {
+export class SecureStudioDomain extends Resource implements ec2.IConnectable, iam.IGrantable {
   /** Tag key on every user role whose value is the user profile name (the shared policy reads it). */
   public static readonly USER_TAG = STUDIO_USER_TAG;
 
@@ -187,6 +200,20 @@ export class SecureStudioDomain extends Construct {
 
   /** The security group of the domain's apps. */
   public readonly securityGroup: ec2.SecurityGroup;
+
+  /**
+   * The network peers of the domain: the security group of its apps. Jobs launched from Studio
+   * run with network isolation and open no connections, so their group (`jobSecurityGroup`) is
+   * not included.
+   */
+  public readonly connections: ec2.Connections;
+
+  /**
+   * Every user of the domain: statements granted to it go into the shared `dataPolicy`, which
+   * every user role (created here or passed with `role`) carries. Not a principal of its own:
+   * resource policies cannot name it, so grant it resources of this account only.
+   */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   /** The security group that jobs launched from Studio use (the SDK defaults name it). */
   public readonly jobSecurityGroup: ec2.SecurityGroup;
@@ -213,7 +240,7 @@ export class SecureStudioDomain extends Construct {
   public readonly lifecycleConfig: sagemaker.CfnStudioLifecycleConfig;
 
   /** The environment. */
-  public readonly environment: SageMakerEnvironment;
+  public readonly environment: ISageMakerEnvironment;
 
   /** Key prefix, in the artifacts bucket, under which each user has `users/<name>/`. */
   public readonly workspacePrefix: string;
@@ -225,11 +252,13 @@ export class SecureStudioDomain extends Construct {
 
   constructor(scope: Construct, id: string, props: SecureStudioDomainProps = {}) {
     super(scope, id);
-    const env = props.environment ?? SageMakerEnvironment.of(this);
+    const env: ISageMakerEnvironment = props.environment ?? SageMakerEnvironment.of(this);
     this.environment = env;
     const stack = Stack.of(this);
 
     this.domainName = props.domainName ?? defaultSageMakerName(this);
+    // The lifecycle configuration is '<domain name>-sdk-defaults': this claim covers its name too.
+    claimSageMakerName(this, NAME_KINDS.domain, this.domainName);
     this.authMode = props.authMode ?? StudioAuthMode.IAM;
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const idleMinutes = props.idleTimeout ? this.idleMinutesOf(props.idleTimeout) : MIN_IDLE_MINUTES;
@@ -247,8 +276,8 @@ export class SecureStudioDomain extends Construct {
       allowAllOutbound: false,
     });
     this.securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Studio apps of the domain (kernel gateways, JupyterLab, RStudio sessions)');
-    this.securityGroup.addEgressRule(ec2.Peer.ipv4(env.network.vpc.vpcCidrBlock), ec2.Port.tcp(2049),
-      'NFS to the home EFS mount targets that SageMaker creates in the domain subnets');
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
+    this.allowNfsToHomeEfs(env.network);
     acknowledge(this.securityGroup,
       'The only ingress rule admits the domain security group itself: Studio apps of one domain talk to each other on ports chosen at run time; nothing outside the group can connect.',
       ...FINDINGS.selfReferencingIngress);
@@ -297,6 +326,15 @@ export class SecureStudioDomain extends Construct {
           : [];
       },
     });
+    this.dataPolicy.node.addValidation({
+      validate: () => {
+        const size = policySize(this.dataPolicy);
+        return size > MANAGED_POLICY_SIZE_LIMIT
+          ? [`the shared data policy is ${size} characters, over the IAM limit of ${MANAGED_POLICY_SIZE_LIMIT}: too much was granted to the domain (\`grantPrincipal\`, which every user role carries). Grant prefixes rather than many objects, or grant some of it to the roles of the users who need it (\`profile.role\`).`]
+          : [];
+      },
+    });
+    this.grantPrincipal = new StudioUsersPrincipal(this, this.dataPolicy);
 
     // Lifecycle configuration: SDK defaults for every JupyterLab app.
     const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
@@ -338,6 +376,9 @@ export class SecureStudioDomain extends Construct {
       domainName: this.domainName,
       authMode: this.authMode,
       appNetworkAccessType: 'VpcOnly',
+      // The domain's and profiles' tags (stack tags included) reach what users create from Studio,
+      // so tags a guardrail requires are there without each user adding them.
+      tagPropagation: 'ENABLED',
       vpcId: env.network.vpc.vpcId,
       subnetIds,
       kmsKeyId: env.key.keyArn,
@@ -426,7 +467,10 @@ export class SecureStudioDomain extends Construct {
   /**
    * Lets `grantee` open Studio as `userProfile`: `sagemaker:CreatePresignedDomainUrl` on that
    * profile only, optionally only through given VPC endpoints or from given IP ranges (the
-   * conditions also apply to every request made with the URL). IAM auth mode only.
+   * conditions also apply to every request made with the URL). IAM auth mode only. Any role,
+   * user or group works (imported ones too): the statement lands in a customer-managed policy
+   * attached to it, or, for an IAM Identity Center role, in an unattached named policy for the
+   * permission set (warned about).
    *
    * @param grantee who may open Studio
    * @param userProfile as which user
@@ -441,19 +485,11 @@ export class SecureStudioDomain extends Construct {
       throw validationError(this, 'ForeignUserProfile',
         `user profile '${userProfile.userProfileName}' belongs to another domain. Call \`grantPresignedDomainUrl\` on that profile's domain.`);
     }
-    const conditions: Record<string, Record<string, unknown>> = {};
-    if (options.vpcEndpoints && options.vpcEndpoints.length > 0) {
-      conditions.StringEquals = { 'aws:SourceVpce': options.vpcEndpoints.map((e) => e.vpcEndpointId) };
-    }
-    if (options.sourceIpRanges && options.sourceIpRanges.length > 0) {
-      validateSourceIpRanges(this, options.sourceIpRanges);
-      conditions.IpAddress = { 'aws:SourceIp': options.sourceIpRanges };
-    }
-    return iam.Grant.addToPrincipal({
+    return grantOnPrincipal({
       grantee,
-      actions: ['sagemaker:CreatePresignedDomainUrl'],
+      actions: perms.STUDIO_PRESIGNED_DOMAIN_URL,
       resourceArns: [userProfile.userProfileArn],
-      conditions: Object.keys(conditions).length > 0 ? conditions : undefined,
+      conditions: presignedUrlConditions(this, options),
     });
   }
 
@@ -536,12 +572,11 @@ export class SecureStudioDomain extends Construct {
 
     // S3: each user's own prefix, named by the user tag on the role, and the sharing prefix.
     const userPrefix = `${this.workspacePrefix}users/\${aws:PrincipalTag/${STUDIO_USER_TAG}}/`;
-    const grantee = policyGrantee(data);
+    const grantee = this.grantPrincipal;
+    // The bucket's grants acknowledge their own prefix wildcards (on the shared policy).
     env.artifactsBucket.grantReadWrite(grantee, userPrefix);
-    const objectArns = [env.artifactsBucket.bucket.arnForObjects(`${userPrefix}*`)];
     if (sharingPrefix) {
       env.artifactsBucket.grantReadWrite(grantee, sharingPrefix);
-      objectArns.push(env.artifactsBucket.bucket.arnForObjects(`${sharingPrefix}*`));
     }
 
     acknowledgeWildcardResources(policy, ['*'],
@@ -550,8 +585,33 @@ export class SecureStudioDomain extends Construct {
       'Space and app names are chosen by users at run time, so the ARNs end in a wildcard within this domain; creating, updating and deleting require the caller to own the private space (sagemaker:OwnerUserProfileArn, SpaceSharingType Private), tagging is limited to creation, and describe is read-only.');
     acknowledgeWildcardResources(data, [streamArn],
       'SageMaker names the log streams of Studio apps after the domain, space and app at run time; the wildcard is limited to this domain\'s streams, and the policy only creates streams and puts events, never reads or deletes.');
-    acknowledgeWildcardResources(data, objectArns,
-      'Object ARNs under each user\'s own prefix (studio/<domain>/users/<the aws:PrincipalTag of the calling role>/) and, when sharing is on, the domain\'s shared-notebooks prefix; the trailing wildcard names the objects of the prefix and no other prefix or bucket is granted.');
+  }
+
+  /**
+   * NFS from the apps to the home EFS, whose mount targets SageMaker creates in the domain
+   * subnets: to the VPC's CIDR when it is known, else to the CIDRs of the domain subnets. A VPC
+   * imported with neither (`Vpc.fromVpcAttributes` without `vpcCidrBlock` and subnet CIDRs) gets
+   * no rule of ours: SageMaker adds its own security group for NFS to every app (the reason
+   * `UserSettings.SecurityGroups` takes one group less than the quota), so Studio still mounts
+   * the home file system.
+   */
+  private allowNfsToHomeEfs(network: ISageMakerNetwork): void {
+    const description = 'NFS to the home EFS mount targets that SageMaker creates in the domain subnets';
+    const vpcCidr = knownCidr(() => network.vpc.vpcCidrBlock);
+    if (vpcCidr !== undefined) {
+      this.securityGroup.addEgressRule(ec2.Peer.ipv4(vpcCidr), ec2.Port.tcp(2049), description);
+      return;
+    }
+    const subnetCidrs = network.vpc.selectSubnets(network.vpcSubnets).subnets.map((s) => knownCidr(() => s.ipv4CidrBlock));
+    if (subnetCidrs.length > 0 && subnetCidrs.every((c) => c !== undefined)) {
+      for (const cidr of new Set(subnetCidrs as string[])) {
+        this.securityGroup.addEgressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(2049), description);
+      }
+      return;
+    }
+    Annotations.of(this).addInfo(
+      'The VPC was imported without `vpcCidrBlock` or subnet CIDRs, so the domain security group has no NFS rule of its own: the apps reach the home EFS through the NFS security group SageMaker adds to them. ' +
+      'Pass `vpcCidrBlock` (or the subnets\' `ipv4CidrBlock`) when importing the VPC to have the rule in the template too.');
   }
 
   /**
@@ -633,19 +693,41 @@ export class SecureStudioDomain extends Construct {
   }
 }
 
-/** An IGrantable whose permissions land in `policy` (so bucket grants can target a shared policy). */
-function policyGrantee(policy: iam.ManagedPolicy): iam.IGrantable {
-  const principal: iam.IPrincipal = {
-    get grantPrincipal() {
-      return principal;
-    },
-    assumeRoleAction: 'sts:AssumeRole',
-    policyFragment: new iam.PrincipalPolicyFragment({}),
-    principalAccount: Stack.of(policy).account,
-    addToPrincipalPolicy: (statement) => {
-      policy.addStatements(statement);
-      return { statementAdded: true, policyDependable: policy };
-    },
-  };
-  return principal;
+/** The CIDR a getter returns, or undefined when the VPC or subnet was imported without it (the getter throws). */
+function knownCidr(get: () => string): string | undefined {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every user of a domain as a grantee: statements land in the domain's shared data policy, which
+ * every user role carries. It has no principal of its own, so a grant that would need one (a
+ * resource policy, across accounts) fails with a message instead of naming nobody.
+ */
+class StudioUsersPrincipal implements iam.IPrincipal {
+  public readonly assumeRoleAction = 'sts:AssumeRole';
+  public readonly grantPrincipal: iam.IPrincipal = this;
+  public readonly principalAccount: string | undefined;
+
+  constructor(private readonly domain: SecureStudioDomain, private readonly policy: iam.ManagedPolicy) {
+    this.principalAccount = Stack.of(domain).account;
+    setAcknowledgementScope(this, policy);
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    throw validationError(this.domain, 'DomainIsNotAPrincipal',
+      `the users of Studio domain ${this.domain.domainName} have no principal of their own for a resource policy to name: grant the domain resources of its own account (the statements go into its shared \`dataPolicy\`), or grant each user's role (\`profile.role\`).`);
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    this.policy.addStatements(statement);
+    return { statementAdded: true, policyDependable: this.policy };
+  }
 }

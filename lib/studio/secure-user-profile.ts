@@ -1,4 +1,5 @@
-import { Annotations, CfnResource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
@@ -7,6 +8,7 @@ import { allowSourceIdentity } from './source-identity';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
+import { managedPolicyGrantee } from '../private/grants';
 import { sageMakerNamePattern } from '../private/names';
 
 /** CloudFormation's limit of resources per stack. */
@@ -63,8 +65,12 @@ export interface SecureUserProfileProps extends UserProfileOptions {
  * the user's S3 prefix. So a user costs two CloudFormation resources; each stack is checked at
  * synth time against the 500-resource limit, with a message saying how many users fit.
  * Usually created with `domain.addUserProfile(name)`.
+ *
+ * A profile is a resource like any other: `connections` are the domain's app security group (the
+ * group the user's apps run with), and `grantPrincipal` is the user's role, so
+ * `bucket.grantRead(profile)` gives this user, and no other, access.
  */
-export class SecureUserProfile extends Construct {
+export class SecureUserProfile extends Resource implements ec2.IConnectable, iam.IGrantable {
   /** The user profile. */
   public readonly userProfile: sagemaker.CfnUserProfile;
 
@@ -79,6 +85,15 @@ export class SecureUserProfile extends Construct {
 
   /** The domain. */
   public readonly domain: SecureStudioDomain;
+
+  /** The network peers of the user's apps: the domain's app security group (shared by every user of the domain). */
+  public readonly connections: ec2.Connections;
+
+  /**
+   * The user's role. A role passed with `role` that this library did not create is wrapped so
+   * that grants land in customer-managed policies attached to it, not in an inline policy.
+   */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   private sharedRoleAcknowledged = false;
 
@@ -121,6 +136,9 @@ export class SecureUserProfile extends Construct {
       allowSourceIdentity(role);
       this.role = role;
     }
+
+    this.grantPrincipal = managedPolicyGrantee(this.role).grantPrincipal;
+    this.connections = new ec2.Connections({ securityGroups: [props.domain.securityGroup] });
 
     this.userProfile = new sagemaker.CfnUserProfile(this, 'Resource', {
       domainId: props.domain.domainId,

@@ -15,6 +15,17 @@ function lifecycle(stack: Stack, hook: 'OnStart' | 'OnCreate' = 'OnStart'): stri
   return render(config.Properties[hook][0].Content);
 }
 
+
+/** The customer-managed policy that holds the library's grants to a role of the test (never an inline policy). */
+function grantPolicyOf(stack: Stack, roleIdPrefix: string): any {
+  const t = Template.fromStack(stack);
+  expect(t.findResources('AWS::IAM::Policy')).toEqual({});
+  const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).filter((p: any) =>
+    JSON.stringify(p.Properties.Roles ?? []).includes(`"${roleIdPrefix}`));
+  expect(policies).toHaveLength(1);
+  return policies[0];
+}
+
 describe('SecureNotebook', () => {
   describe('secure defaults', () => {
     test('with default props it has zero unacknowledged findings under all packs and CloudFormation Validate', () => {
@@ -374,7 +385,7 @@ describe('SecureNotebook', () => {
       const nb = new SecureNotebook(stack, 'Nb', { notebookName: 'explore' });
       const user = new iam.Role(stack, 'User', { assumedBy: new iam.AccountRootPrincipal() });
       nb.grantPresignedUrl(user);
-      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+      const policy = grantPolicyOf(stack, 'User');
       expect(policy.Properties.PolicyDocument.Statement).toEqual([{
         Effect: 'Allow',
         Action: ['sagemaker:CreatePresignedNotebookInstanceUrl', 'sagemaker:DescribeNotebookInstance'],
@@ -391,7 +402,7 @@ describe('SecureNotebook', () => {
         vpcEndpoints: [env.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!],
         sourceIpRanges: ['203.0.113.0/24'],
       });
-      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+      const policy = grantPolicyOf(stack, 'User');
       expect(policy.Properties.PolicyDocument.Statement[0].Condition).toEqual({
         StringEquals: { 'aws:SourceVpce': [{ Ref: expect.stringMatching(/Endpointsagemakerapi/) }] },
         IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] },

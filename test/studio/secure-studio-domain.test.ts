@@ -29,6 +29,17 @@ function lifecycleScript(stack: Stack): string {
 
 const DOMAIN_ID = '<Studio43727D10.DomainId>';
 
+
+/** The customer-managed policy that holds the library's grants to a role of the test (never an inline policy). */
+function grantPolicyOf(stack: Stack, roleIdPrefix: string): any {
+  const t = Template.fromStack(stack);
+  expect(t.findResources('AWS::IAM::Policy')).toEqual({});
+  const policies = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).filter((p: any) =>
+    JSON.stringify(p.Properties.Roles ?? []).includes(`"${roleIdPrefix}`));
+  expect(policies).toHaveLength(1);
+  return policies[0];
+}
+
 describe('SecureStudioDomain', () => {
   describe('secure defaults', () => {
     test('a domain with users has zero unacknowledged findings under all packs and CloudFormation Validate', () => {
@@ -528,7 +539,7 @@ describe('SecureStudioDomain', () => {
       domain.addUserProfile('bob');
       const human = new iam.Role(stack, 'Human', { assumedBy: new iam.AccountRootPrincipal() });
       domain.grantPresignedDomainUrl(human, alice);
-      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+      const policy = grantPolicyOf(stack, 'Human');
       expect(policy.Properties.PolicyDocument.Statement).toEqual([{
         Effect: 'Allow',
         Action: 'sagemaker:CreatePresignedDomainUrl',
@@ -546,7 +557,7 @@ describe('SecureStudioDomain', () => {
         vpcEndpoints: [env.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!],
         sourceIpRanges: ['203.0.113.0/24'],
       });
-      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+      const policy = grantPolicyOf(stack, 'Human');
       expect(policy.Properties.PolicyDocument.Statement[0].Condition).toEqual({
         StringEquals: { 'aws:SourceVpce': [{ Ref: expect.stringMatching(/Endpointsagemakerapi/) }] },
         IpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] },
