@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Aws, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,15 +7,17 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { TrainingImage } from './training-image';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
+import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
-import { SecureBucket } from '../environment/secure-bucket';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
+import { managedPolicyGrantee } from '../private/grants';
 import { hasLocalNvmeStorage, isNitroInstanceType } from '../private/instance-types';
+import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
-import { sdkDefaults } from '../private/sdk-defaults';
+import { ENVIRONMENT_TAG, sdkDefaults, SdkTag } from '../private/sdk-defaults';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
@@ -31,9 +33,10 @@ const SYNC_EVENT_RULE = 'StepFunctionsGetEventsForSageMakerTrainingJobsRule';
 /** Job names are at most 63 characters; default execution names (UUIDs) are 36, plus a hyphen. */
 const MAX_PREFIX_LENGTH = 26;
 
-/** CreateTrainingJob limits: input channels, tags (one is the ownership tag), hyperparameters. */
+/** CreateTrainingJob limits: input channels, tags (two are the ownership and environment tags), hyperparameters. */
 const MAX_CHANNELS = 20;
-const MAX_USER_TAGS = 49;
+const MAX_JOB_TAGS = 50;
+const MAX_USER_TAGS = MAX_JOB_TAGS - 2;
 const MAX_HYPERPARAMETERS = 100;
 
 /** Characters SageMaker accepts in tag keys and values. */
@@ -46,8 +49,8 @@ export interface TrainingInput {
   /** Channel name the algorithm reads (`train`, `validation`, ...): letters, digits, `.`, `-`, `_`. */
   readonly channelName: string;
 
-  /** The bucket. */
-  readonly bucket: SecureBucket;
+  /** The bucket: a `SecureBucket`, or one imported with `SecureBucket.fromBucketAttributes`. */
+  readonly bucket: ISecureBucket;
 
   /** Key prefix, such as `datasets/churn/train/`; no wildcards. */
   readonly prefix: string;
@@ -77,7 +80,7 @@ export interface SecureTrainingJobProps {
    *
    * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
    */
-  readonly environment?: SageMakerEnvironment;
+  readonly environment?: ISageMakerEnvironment;
 
   /** The container image to run. */
   readonly image: TrainingImage;
@@ -147,9 +150,16 @@ export interface SecureTrainingJobProps {
   readonly hyperparameters?: Record<string, string>;
 
   /**
-   * Tags of every training job (the ownership tag `secure-sagemaker:training-job` is always added).
+   * Tags every job this state machine starts carries, and that the SDK defaults give the jobs,
+   * models and endpoints launched from Python. Include the tag keys your `SageMakerGuardrails`
+   * require (`requiredTags`), or the guardrails deny the jobs.
    *
-   * @default - the ownership tag only
+   * Jobs always carry the ownership tag (`secure-sagemaker:training-job` = the job name prefix)
+   * and the environment tag (`secure-sagemaker:environment` = the environment name), and also
+   * every tag applied with `Tags.of(...)` to this construct or a scope above it (the app, the
+   * stack); a key given here wins over a `Tags.of` tag with the same key.
+   *
+   * @default - the ownership and environment tags, and the `Tags.of` tags
    */
   readonly tags?: Record<string, string>;
 
@@ -189,9 +199,12 @@ export interface SecureTrainingJobProps {
  *   `.sync` needs; all events logged to an encrypted log group, X-Ray tracing on
  * - the same settings published as a SageMaker Python SDK defaults config (an SSM parameter)
  */
-export class SecureTrainingJob extends Construct {
+export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam.IGrantable {
   /** Tag key on every job the construct starts (value: the job name prefix). */
   public static readonly OWNER_TAG = TRAINING_OWNER_TAG;
+
+  /** Tag key on every job the construct starts (value: the environment name). */
+  public static readonly ENVIRONMENT_TAG = ENVIRONMENT_TAG;
 
   /** The largest `maxRuntime` CreateTrainingJob accepts, in seconds (28 days). */
   public static readonly MAX_RUNTIME_LIMIT_SECONDS = MAX_RUNTIME_LIMIT_SECONDS;
@@ -209,7 +222,13 @@ export class SecureTrainingJob extends Construct {
   public readonly securityGroup: ec2.SecurityGroup;
 
   /** Log group of the state machine executions. */
-  public readonly logGroup: logs.LogGroup;
+  public readonly logGroup: logs.ILogGroup;
+
+  /** The job security group, for `connections.allowTo(...)` to what the job must reach. */
+  public readonly connections: ec2.Connections;
+
+  /** The training role: grants to the training job (`bucket.grantRead(job, ...)`) land on it. */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   /**
    * The SageMaker Python SDK defaults config (JSON, which is valid YAML) with the same settings, so
@@ -228,7 +247,7 @@ export class SecureTrainingJob extends Construct {
   public readonly outputS3Url: string;
 
   /** The environment. */
-  public readonly environment: SageMakerEnvironment;
+  public readonly environment: ISageMakerEnvironment;
 
   /** The instance type of the jobs. */
   public readonly instanceType: string;
@@ -247,6 +266,9 @@ export class SecureTrainingJob extends Construct {
     this.instanceType = props.instanceType ?? 'ml.m5.xlarge';
     const instanceCount = props.instanceCount ?? 1;
     this.validate(props, instanceCount);
+    // Jobs are named '<prefix>-<execution>' and the roles act on '<prefix>-*': claimed with the
+    // hyphen, so that 'churn' and 'churn-v2' overlap while 'a' and 'ab' do not.
+    claimSageMakerName(this, NAME_KINDS.trainingJobPrefix, `${this.jobNamePrefix}-`);
     const maxRuntimeSeconds = (props.maxRuntime ?? Duration.hours(24)).toSeconds();
 
     const key = env.key;
@@ -263,6 +285,7 @@ export class SecureTrainingJob extends Construct {
       description: `Training jobs${Token.isUnresolved(this.jobNamePrefix) ? '' : ` ${this.jobNamePrefix}`}: HTTPS to S3${props.image.repository ? ' and ECR endpoints' : ''}${instanceCount > 1 ? ', traffic between the job instances' : ''}`,
       allowAllOutbound: false,
     });
+    this.connections = this.securityGroup.connections;
     if (Token.isUnresolved(instanceCount) || instanceCount > 1) {
       this.securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Distributed training between the job instances');
       acknowledge(this.securityGroup,
@@ -277,6 +300,7 @@ export class SecureTrainingJob extends Construct {
 
     // The training role.
     this.trainingRole = new SageMakerWorkloadRole(this, 'TrainingRole', { description: `Execution role of training jobs ${this.jobNamePrefix}` });
+    this.grantPrincipal = this.trainingRole;
     for (const input of props.inputs ?? []) {
       input.bucket.grantRead(this.trainingRole, input.prefix);
     }
@@ -293,10 +317,8 @@ export class SecureTrainingJob extends Construct {
     const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
     this.grantStateMachineRole(subnetIds, maxRuntimeSeconds, isolation, encryption);
 
-    const jobTags = [
-      { Key: TRAINING_OWNER_TAG, Value: this.jobNamePrefix },
-      ...Object.entries(props.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
-    ];
+    // Rendered late, once Tags.of(...) has tagged the state machine: the jobs carry the same tags.
+    const jobTags = Lazy.any({ produce: () => this.jobTags(props.tags ?? {}) });
     const parameters: Record<string, unknown> = {
       'TrainingJobName.$': `States.Format('${this.jobNamePrefix}-{}', $$.Execution.Name)`,
       'RoleArn': this.trainingRole.roleArn,
@@ -359,7 +381,7 @@ export class SecureTrainingJob extends Construct {
       defaultBucket: env.artifactsBucket.bucketName,
       defaultPrefix: outputPath,
       roleArn: this.trainingRole.roleArn,
-      tags: [{ Key: TRAINING_OWNER_TAG, Value: this.jobNamePrefix }],
+      tags: jobTags,
     });
     this.sdkDefaultsParameter = new ssm.StringParameter(this, 'SdkDefaults', {
       parameterName: `${env.logGroupPrefix}/sdk-defaults/${this.jobNamePrefix}`,
@@ -371,6 +393,8 @@ export class SecureTrainingJob extends Construct {
     });
 
     Tags.of(this).add(TRAINING_OWNER_TAG, this.jobNamePrefix);
+    Tags.of(this).add(ENVIRONMENT_TAG, env.environmentName);
+    this.node.addValidation({ validate: () => this.validateJobTags(props.tags ?? {}) });
 
     if (!this.volumeKeyApplied) {
       Annotations.of(this).addInfo(
@@ -399,7 +423,7 @@ export class SecureTrainingJob extends Construct {
    * @param grantee who may start runs
    */
   public grantStartExecution(grantee: iam.IGrantable): iam.Grant {
-    return this.stateMachine.grantStartExecution(grantee);
+    return this.stateMachine.grantStartExecution(managedPolicyGrantee(grantee));
   }
 
   /**
@@ -409,7 +433,11 @@ export class SecureTrainingJob extends Construct {
    * @param grantee who may read the models
    */
   public grantReadOutputs(grantee: iam.IGrantable): iam.Grant {
-    return this.environment.artifactsBucket.grantRead(grantee, this.outputPrefix);
+    const bucket = this.environment.artifactsBucket;
+    // The grant lands in a managed policy under the grantee's role: acknowledged there, by the role.
+    acknowledgeScopedWildcards(grantee, [bucket.bucket.arnForObjects(`${this.outputPrefix}*`)],
+      `Objects under the output prefix '${this.outputPrefix}' of training jobs ${this.jobNamePrefix}; the trailing wildcard is the only way to name every run's model, and no other prefix or bucket is granted.`);
+    return bucket.grantRead(managedPolicyGrantee(grantee), this.outputPrefix);
   }
 
   /**
@@ -418,7 +446,19 @@ export class SecureTrainingJob extends Construct {
    * @param grantee a notebook or Studio execution role
    */
   public grantReadSdkDefaults(grantee: iam.IGrantable): iam.Grant {
-    return this.sdkDefaultsParameter.grantRead(grantee);
+    return this.sdkDefaultsParameter.grantRead(managedPolicyGrantee(grantee));
+  }
+
+  /**
+   * Applies `policy` to what the construct owns that holds no data: the state machine and the SDK
+   * defaults parameter. The log group follows the environment's `removalPolicy`; the roles and the
+   * security group are deleted with the stack.
+   *
+   * @param policy the removal policy
+   */
+  public applyRemovalPolicy(policy: RemovalPolicy): void {
+    this.stateMachine.applyRemovalPolicy(policy);
+    this.sdkDefaultsParameter.applyRemovalPolicy(policy);
   }
 
   /**
@@ -437,6 +477,47 @@ export class SecureTrainingJob extends Construct {
    */
   public modelDataUrl(executionName: string): string {
     return `${this.outputS3Url}${this.trainingJobName(executionName)}/output/model.tar.gz`;
+  }
+
+  /**
+   * The tags of every job: ownership, environment, `tags`, then what `Tags.of(...)` put on the
+   * state machine (read once aspects have run). `aws:` keys are CloudFormation's, not for jobs.
+   */
+  private jobTags(userTags: Record<string, string>): SdkTag[] {
+    const tags = new Map<string, string>([
+      [TRAINING_OWNER_TAG, this.jobNamePrefix],
+      [ENVIRONMENT_TAG, this.environment.environmentName],
+    ]);
+    for (const [key, value] of Object.entries(userTags)) {
+      tags.set(key, value);
+    }
+    const applied = this.stateMachine.node.defaultChild;
+    if (applied && TagManager.isTaggable(applied)) {
+      const values = (applied as ITaggable).tags.tagValues();
+      for (const key of Object.keys(values).sort()) {
+        if (!tags.has(key) && !key.toLowerCase().startsWith('aws:')) {
+          tags.set(key, values[key]);
+        }
+      }
+    }
+    return [...tags].map(([Key, Value]) => ({ Key, Value }));
+  }
+
+  /** Tags.of(...) tags are known only after aspects: checked against CreateTrainingJob's limits then. */
+  private validateJobTags(userTags: Record<string, string>): string[] {
+    const tags = this.jobTags(userTags);
+    const errors: string[] = [];
+    if (tags.length > MAX_JOB_TAGS) {
+      errors.push(`training jobs ${this.jobNamePrefix} would carry ${tags.length} tags (the ownership and environment tags, \`tags\` and the tags applied with Tags.of to this construct or above): CreateTrainingJob accepts at most ${MAX_JOB_TAGS}, so every run would fail. Apply fewer tags.`);
+    }
+    for (const { Key, Value } of tags) {
+      if (!Token.isUnresolved(Key) && (!TAG_PATTERN.test(Key) || Key.length > 128)) {
+        errors.push(`tag key '${Key}' applied to ${this.node.path} is not accepted by SageMaker (1-128 letters, digits, spaces and _.:/=+-@), so every training run would fail. Remove it or exclude this construct with Tags.of(...).add(key, value, { excludeResourceTypes: ['AWS::StepFunctions::StateMachine'] }).`);
+      } else if (!Token.isUnresolved(Value) && (!TAG_PATTERN.test(Value) || Value.length > 256)) {
+        errors.push(`the value of tag '${Key}' applied to ${this.node.path} is not accepted by SageMaker (0-256 letters, digits, spaces and _.:/=+-@), so every training run would fail. Change the value.`);
+      }
+    }
+    return errors;
   }
 
   private validate(props: SecureTrainingJobProps, instanceCount: number): void {
@@ -510,11 +591,11 @@ export class SecureTrainingJob extends Construct {
     }
     const tags = Object.entries(props.tags ?? {});
     if (tags.length > MAX_USER_TAGS) {
-      throw validationError(this, 'TooManyTags', `\`tags\` has ${tags.length} entries: a training job takes at most 50 tags, one of which is the ownership tag, so pass at most ${MAX_USER_TAGS}.`);
+      throw validationError(this, 'TooManyTags', `\`tags\` has ${tags.length} entries: a training job takes at most ${MAX_JOB_TAGS} tags, two of which are the ownership and environment tags, so pass at most ${MAX_USER_TAGS}.`);
     }
     for (const [tagKey, tagValue] of tags) {
-      if (tagKey === TRAINING_OWNER_TAG || tagKey.toLowerCase().startsWith('aws:')) {
-        throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership tag, or the aws: prefix). Use another key.`);
+      if (tagKey === TRAINING_OWNER_TAG || tagKey === ENVIRONMENT_TAG || tagKey.toLowerCase().startsWith('aws:')) {
+        throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership or environment tag, or the aws: prefix). Use another key.`);
       }
       if (!Token.isUnresolved(tagKey) && (!TAG_PATTERN.test(tagKey) || tagKey.length === 0 || tagKey.length > 128)) {
         throw validationError(this, 'InvalidTagKey', `\`tags\` key '${tagKey}' must be 1-128 letters, digits, spaces and _.:/=+-@, or every training run fails.`);

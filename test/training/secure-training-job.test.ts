@@ -74,7 +74,10 @@ describe('SecureTrainingJob', () => {
       expect(p.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 86400 });
       expect(p.RoleArn).toMatch(/^<TrainTrainingRole.*\.Arn>$/);
       expect(p.AlgorithmSpecification).toEqual({ TrainingImage: DLC, TrainingInputMode: 'File' });
-      expect(p.Tags).toEqual([{ Key: 'secure-sagemaker:training-job', Value: 'churn' }]);
+      expect(p.Tags).toEqual([
+        { Key: 'secure-sagemaker:training-job', Value: 'churn' },
+        { Key: 'secure-sagemaker:environment', Value: SageMakerEnvironment.of(stack).environmentName },
+      ]);
       expect(p.InputDataConfig).toBeUndefined();
       expect(p.HyperParameters).toBeUndefined();
     });
@@ -305,7 +308,10 @@ describe('SecureTrainingJob', () => {
       expect(training.OutputDataConfig.KmsKeyId).toBe(KEY);
       expect(training.ResourceConfig.VolumeKmsKeyId).toBe(KEY);
       expect(training.RoleArn).toMatch(/^<TrainTrainingRole.*\.Arn>$/);
-      expect(training.Tags).toEqual([{ Key: 'secure-sagemaker:training-job', Value: 'churn' }]);
+      expect(training.Tags).toEqual([
+        { Key: 'secure-sagemaker:training-job', Value: 'churn' },
+        { Key: 'secure-sagemaker:environment', Value: SageMakerEnvironment.of(stack).environmentName },
+      ]);
       expect(config.SageMaker.PythonSDK.Modules.Session).toEqual({
         DefaultS3Bucket: '<SecureSageMakerEnvironmentArtifactsBucketE19AAD92>',
         DefaultS3ObjectKeyPrefix: 'training/churn',
@@ -369,7 +375,11 @@ describe('SecureTrainingJob', () => {
       });
       const p = task(stack).Parameters;
       expect(p.HyperParameters).toEqual({ epochs: '10', lr: '0.01' });
-      expect(p.Tags).toEqual([{ Key: 'secure-sagemaker:training-job', Value: 'churn' }, { Key: 'team', Value: 'risk' }]);
+      expect(p.Tags).toEqual([
+        { Key: 'secure-sagemaker:training-job', Value: 'churn' },
+        { Key: 'secure-sagemaker:environment', Value: SageMakerEnvironment.of(stack).environmentName },
+        { Key: 'team', Value: 'risk' },
+      ]);
       expect(p.ResourceConfig).toEqual({ InstanceType: 'ml.c5.2xlarge', InstanceCount: 2, VolumeSizeInGB: 100, VolumeKmsKeyId: KEY });
       expect(p.StoppingCondition).toEqual({ MaxRuntimeInSeconds: 21600 });
       const create = statementsOf(stack, 'TrainStateMachineRolePermissions').find((s) => s.Sid === 'CreateSecureTrainingJobsWithThisPrefixOnly');
@@ -434,7 +444,8 @@ describe('SecureTrainingJob', () => {
       const { stack, job } = newJob();
       const user = new iam.Role(stack, 'User', { assumedBy: new iam.AccountRootPrincipal() });
       job.grantStartExecution(user);
-      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+      Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
+      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^User') }] } }))[0];
       expect(policy.Properties.PolicyDocument.Statement).toEqual([{
         Effect: 'Allow',
         Action: 'states:StartExecution',
@@ -447,7 +458,9 @@ describe('SecureTrainingJob', () => {
       const user = new iam.Role(stack, 'User', { assumedBy: new iam.AccountRootPrincipal() });
       job.grantReadOutputs(user);
       job.grantReadSdkDefaults(user);
-      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0].Properties.PolicyDocument.Statement;
+      Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);
+      const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^User') }] } }))[0]
+        .Properties.PolicyDocument.Statement;
       expect(statements.find((s: any) => [s.Action].flat().includes('s3:GetObject')).Resource).toEqual({
         'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/ArtifactsBucket/), 'Arn'] }, '/training/churn/*']],
       });
