@@ -1,5 +1,5 @@
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import { SecureBucket } from '../environment/secure-bucket';
+import type { ISecureBucket } from '../environment/interfaces';
 
 /**
  * The inference container image of a `SecureEndpoint`.
@@ -48,12 +48,12 @@ export class EndpointImage {
  */
 export class ModelData {
   /**
-   * An object in a `SecureBucket`.
+   * An object in a `SecureBucket` (or another `ISecureBucket`, such as one imported from another stack).
    *
    * @param bucket the bucket, such as the environment's artifacts bucket
    * @param key the object key of the compressed model artifact, such as `models/churn/v3/model.tar.gz`
    */
-  public static fromBucket(bucket: SecureBucket, key: string): ModelData {
+  public static fromBucket(bucket: ISecureBucket, key: string): ModelData {
     return new ModelData(bucket, key);
   }
 
@@ -65,7 +65,7 @@ export class ModelData {
    * @param outputPrefix the key prefix of the job's `S3OutputPath`, such as `training/churn/`
    * @param trainingJobName the name of the training job
    */
-  public static fromTrainingOutput(bucket: SecureBucket, outputPrefix: string, trainingJobName: string): ModelData {
+  public static fromTrainingOutput(bucket: ISecureBucket, outputPrefix: string, trainingJobName: string): ModelData {
     const prefix = outputPrefix === '' || outputPrefix.endsWith('/') ? outputPrefix : `${outputPrefix}/`;
     return new ModelData(bucket, `${prefix}${trainingJobName}/output/model.tar.gz`);
   }
@@ -76,7 +76,7 @@ export class ModelData {
    */
   private constructor(
     /** The bucket that holds the artifact. */
-    public readonly bucket: SecureBucket,
+    public readonly bucket: ISecureBucket,
     /** The object key of the artifact. */
     public readonly key: string,
   ) {}

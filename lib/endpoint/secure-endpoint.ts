@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -8,15 +8,19 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { Construct } from 'constructs';
+import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
+import { Construct, IConstruct } from 'constructs';
 import { EndpointImage, ModelData } from './model-source';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
-import { allowLogGroupsToUseKey } from '../environment/key-policy';
+import type { ISageMakerEnvironment } from '../environment/interfaces';
+import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
+import { grantOnPrincipal } from '../private/grants';
 import { hasLocalNvmeStorage, instanceFamily, isNitroInstanceType } from '../private/instance-types';
+import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
@@ -27,6 +31,12 @@ const VARIANT_NAME = 'AllTraffic';
 
 /** Tag key that marks an endpoint's resources (value: the endpoint name). */
 const ENDPOINT_OWNER_TAG = 'secure-sagemaker:endpoint';
+
+/** Namespace of the per-instance metrics SageMaker publishes for endpoints. */
+const INSTANCE_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';
+
+/** Every alarm of an endpoint is named `<prefix><endpoint name>-<what>`, so its ARN is known at synth time. */
+const ALARM_NAME_PREFIX = 'sagemaker-endpoint-';
 
 /**
  * The model an endpoint serves.
@@ -144,7 +154,7 @@ export interface SecureEndpointProps {
    *
    * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
    */
-  readonly environment?: SageMakerEnvironment;
+  readonly environment?: ISageMakerEnvironment;
 
   /**
    * Name of the endpoint (1-63 letters, digits and hyphens). Grants, alarms and its log group
@@ -214,7 +224,10 @@ export interface SecureEndpointProps {
   readonly alarms?: EndpointAlarmOptions;
 
   /**
-   * The topic the alarms notify.
+   * The topic the alarms notify. Its topic policy gets a statement that lets CloudWatch publish
+   * for this endpoint's alarms (`aws:SourceArn`, `aws:SourceAccount`), and its key (when it is in
+   * this app) one that lets this account's CloudWatch alarms use it; for an imported topic or key
+   * the statements are given in a warning.
    *
    * @default - a new topic encrypted with the environment's key, TLS-only
    */
@@ -234,12 +247,50 @@ export interface SecureEndpointProps {
  * - data capture of inputs and outputs to the artifacts bucket, encrypted
  * - a pre-created, encrypted, retained log group `/aws/sagemaker/Endpoints/<name>`
  * - alarms on 5XX errors, model latency and memory/disk utilization, to an encrypted topic
- * - callers are granted with `grantInvoke`; the sagemaker.runtime VPC endpoint admits invocations
- *   of the environment's endpoints only, by principals of this account
+ * - callers are granted with `grantInvoke` (customer-managed policies on any role, user or group);
+ *   the sagemaker.runtime VPC endpoint admits invocations of the environment's endpoints only, by
+ *   principals of this account
+ *
+ * It is an `aws-cdk-lib/aws-sagemaker` `IEndpoint` (so `apigateway.SagemakerIntegration` takes
+ * it), an `ec2.IConnectable` (its security group) and an `iam.IGrantable` (its model role).
  */
-export class SecureEndpoint extends Construct {
+export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2.IConnectable, iam.IGrantable {
   /** Tag key that marks the endpoint's resources (value: the endpoint name). */
   public static readonly OWNER_TAG = ENDPOINT_OWNER_TAG;
+
+  /**
+   * An endpoint defined elsewhere (another stack, app or tool), by name, in the scope's account
+   * and Region. Its `grantInvoke` writes customer-managed policies, as `SecureEndpoint`'s does.
+   *
+   * @param scope the scope
+   * @param id construct ID
+   * @param endpointName the endpoint name
+   */
+  public static fromEndpointName(scope: Construct, id: string, endpointName: string): sagemaker.IEndpoint {
+    if (!Token.isUnresolved(endpointName) && !sageMakerNamePattern().test(endpointName)) {
+      throw validationError(scope, 'InvalidEndpointName',
+        `\`endpointName\` '${endpointName}' of \`SecureEndpoint.fromEndpointName\` must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit, such as 'churn-model-prod'.`);
+    }
+    const endpointArn = Stack.of(scope).formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: arnResourceName(endpointName) });
+    return new ImportedEndpoint(scope, id, endpointArn, endpointName);
+  }
+
+  /**
+   * An endpoint defined elsewhere (another stack, app or tool), by ARN
+   * (`arn:aws:sagemaker:<region>:<account>:endpoint/<name>`).
+   *
+   * @param scope the scope
+   * @param id construct ID
+   * @param endpointArn the endpoint ARN
+   */
+  public static fromEndpointArn(scope: Construct, id: string, endpointArn: string): sagemaker.IEndpoint {
+    if (!Token.isUnresolved(endpointArn) && !/^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:\d{12}:endpoint\/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/.test(endpointArn)) {
+      throw validationError(scope, 'InvalidEndpointArn',
+        `\`endpointArn\` '${endpointArn}' of \`SecureEndpoint.fromEndpointArn\` is not a SageMaker endpoint ARN: use 'arn:aws:sagemaker:<region>:<account>:endpoint/<name>', or \`SecureEndpoint.fromEndpointName\`.`);
+    }
+    const endpointName = Stack.of(scope).splitArn(endpointArn, ArnFormat.SLASH_RESOURCE_NAME).resourceName!;
+    return new ImportedEndpoint(scope, id, endpointArn, endpointName);
+  }
 
   /** Name of the endpoint. */
   public readonly endpointName: string;
@@ -265,6 +316,12 @@ export class SecureEndpoint extends Construct {
   /** The security group of the model's network interfaces. */
   public readonly securityGroup: ec2.SecurityGroup;
 
+  /** The network connections of the model: its security group. */
+  public readonly connections: ec2.Connections;
+
+  /** The model's execution role, to which `grant*` methods of other resources add permissions. */
+  public readonly grantPrincipal: iam.IPrincipal;
+
   /** The endpoint's log group, `/aws/sagemaker/Endpoints/<name>`. */
   public readonly logGroup: logs.LogGroup;
 
@@ -275,13 +332,13 @@ export class SecureEndpoint extends Construct {
   public readonly alarms: cloudwatch.Alarm[];
 
   /** The environment's sagemaker.runtime interface endpoint, through which callers in the VPC invoke. */
-  public readonly runtimeVpcEndpoint: ec2.InterfaceVpcEndpoint;
+  public readonly runtimeVpcEndpoint: ec2.IInterfaceVpcEndpoint;
 
   /** Key prefix of the captured data in the artifacts bucket, when data capture is on. */
   public readonly dataCapturePrefix?: string;
 
   /** The environment. */
-  public readonly environment: SageMakerEnvironment;
+  public readonly environment: ISageMakerEnvironment;
 
   constructor(scope: Construct, id: string, props: SecureEndpointProps) {
     super(scope, id);
@@ -299,6 +356,7 @@ export class SecureEndpoint extends Construct {
     const maxCapacity = props.autoScaling?.maxCapacity ?? (Token.isUnresolved(initialCount) ? initialCount : initialCount * 2);
     const targetInvocations = props.autoScaling?.targetInvocationsPerInstance ?? 1000;
     this.validate(props, instanceType, initialCount, nvme, sampling, maxCapacity, targetInvocations);
+    claimSageMakerName(this, NAME_KINDS.endpoint, this.endpointName);
 
     this.endpointArn = stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: arnResourceName(this.endpointName) });
     const image = props.model.image;
@@ -310,13 +368,19 @@ export class SecureEndpoint extends Construct {
       description: `Endpoint${Token.isUnresolved(this.endpointName) ? '' : ` ${this.endpointName}`}: no ingress; HTTPS to VPC endpoints and S3 only`,
       allowAllOutbound: false,
     });
+    this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     const services = [SageMakerEndpointService.SAGEMAKER_RUNTIME, SageMakerEndpointService.LOGS];
     if (image.repository) {
       services.push(SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR);
     }
     env.network.requireEndpoints(this.securityGroup, services);
-    this.runtimeVpcEndpoint = env.network.endpointFor(SageMakerEndpointService.SAGEMAKER_RUNTIME)!;
-    admitInvocationsThrough(this.runtimeVpcEndpoint, this.endpointArn);
+    const runtime = env.network.endpointFor(SageMakerEndpointService.SAGEMAKER_RUNTIME);
+    if (!runtime) {
+      throw validationError(this, 'NoRuntimeEndpoint',
+        'the environment\'s network has no sagemaker.runtime interface endpoint after `requireEndpoints`: pass an `environment` whose network creates or imports one.');
+    }
+    this.runtimeVpcEndpoint = runtime;
+    this.admitInvocationsThrough(runtime);
 
     // The log group SageMaker writes to, created ahead so that it is encrypted, retained and kept.
     const logGroupName = `/aws/sagemaker/Endpoints/${this.endpointName}`;
@@ -330,6 +394,7 @@ export class SecureEndpoint extends Construct {
 
     // The model role.
     this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of the model of endpoint ${this.endpointName}` });
+    this.grantPrincipal = this.role;
     this.grantModelArtifact(modelData);
     if (image.repository) {
       image.repository.grantPull(this.role);
@@ -385,6 +450,12 @@ export class SecureEndpoint extends Construct {
         'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured',
       );
     }
+    if (Token.isUnresolved(instanceType)) {
+      // The user chose a token type (warned above): whether it has local NVMe storage is known at deploy time only.
+      acknowledge(this.endpointConfig,
+        '`instanceType` is a token, so whether it has local NVMe storage (which rejects KmsKeyId) is known only at deploy time; the endpoint config keeps the storage key (encrypted by default) and the token choice is warned at synth (cdk-secure-sagemaker:EndpointInstanceTypeToken).',
+        'SageMakerSecurity-EndpointConfigNoKMSKeyOnNVMe');
+    }
 
     this.endpoint = new sagemaker.CfnEndpoint(this, 'Resource', {
       endpointName: this.endpointName,
@@ -397,6 +468,7 @@ export class SecureEndpoint extends Construct {
     this.addAutoScaling(initialCount, maxCapacity, targetInvocations);
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
     this.alarms = this.addAlarms(props.alarms ?? {});
+    this.letAlarmsNotify(this.alarmTopic, props.alarmTopic !== undefined);
 
     // A count known only at deployment may be 1: with allowSingleInstance that is accepted like a literal 1.
     if (initialCount === 1 || (props.allowSingleInstance && Token.isUnresolved(initialCount))) {
@@ -416,21 +488,38 @@ export class SecureEndpoint extends Construct {
     }
   }
 
+  /** A reference to this endpoint, for L1 constructs that take an `IEndpointRef`. */
+  public get endpointRef(): sagemakerRefs.EndpointReference {
+    return { endpointArn: this.endpointArn };
+  }
+
   /**
-   * Lets `grantee` invoke this endpoint, and no other: `sagemaker:InvokeEndpoint` (and
-   * `InvokeEndpointWithResponseStream` with `responseStreaming`) on this endpoint's ARN,
-   * optionally only through given VPC endpoints.
+   * Lets `grantee` invoke this endpoint, and no other: `sagemaker:InvokeEndpoint` on this
+   * endpoint's ARN. Any role, user or group gets the statement in a customer-managed policy
+   * attached to it (never an inline policy), so the compliance packs accept grants to a Lambda
+   * function, an imported role or a user. For conditions and streaming, see
+   * `grantInvokeWithOptions`.
    *
    * Callers inside the VPC also need a network path to the sagemaker.runtime endpoint: see
    * `allowInvokeFrom`.
    *
    * @param grantee who may invoke
+   */
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return this.grantInvokeWithOptions(grantee, {});
+  }
+
+  /**
+   * `grantInvoke` with options: `InvokeEndpointWithResponseStream` too (`responseStreaming`), and
+   * only through given VPC endpoints (`vpcEndpoints`).
+   *
+   * @param grantee who may invoke
    * @param options conditions and variants
    */
-  public grantInvoke(grantee: iam.IGrantable, options: InvokeOptions = {}): iam.Grant {
+  public grantInvokeWithOptions(grantee: iam.IGrantable, options: InvokeOptions): iam.Grant {
     const actions = [...perms.SAGEMAKER_INVOKE_ENDPOINT, ...(options.responseStreaming ? perms.SAGEMAKER_INVOKE_ENDPOINT_STREAM : [])];
     const endpoints = options.vpcEndpoints ?? [];
-    return iam.Grant.addToPrincipal({
+    return grantOnPrincipal({
       grantee,
       actions,
       resourceArns: [this.endpointArn],
@@ -440,22 +529,127 @@ export class SecureEndpoint extends Construct {
 
   /**
    * Lets workloads in `consumer`'s security groups reach the environment's sagemaker.runtime
-   * endpoint on HTTPS (IAM permission still comes from `grantInvoke`).
+   * endpoint on HTTPS, and nothing else: an egress rule from each of the consumer's groups to the
+   * endpoint's security group, and the matching ingress rule, both created in the consumer's
+   * stack when it is another one. IAM permission still comes from `grantInvoke`.
    *
    * @param consumer the calling workload
    */
   public allowInvokeFrom(consumer: ec2.IConnectable): void {
-    this.environment.network.requireEndpoints(consumer, [SageMakerEndpointService.SAGEMAKER_RUNTIME]);
+    consumer.connections.allowTo(this.runtimeVpcEndpoint, ec2.Port.tcp(443),
+      `HTTPS to the sagemaker.runtime endpoint, to invoke SageMaker endpoint ${Token.isUnresolved(this.endpointName) ? 'of the environment' : this.endpointName}`);
   }
 
-  /** A metric of this endpoint's variant in the AWS/SageMaker namespace. */
-  private metric(metricName: string, statistic: string, namespace = 'AWS/SageMaker'): cloudwatch.Metric {
+  /**
+   * A metric of this endpoint's variant in the `AWS/SageMaker` namespace (dimensions
+   * `EndpointName` and `VariantName`).
+   *
+   * @param metricName the metric, such as 'Invocations'
+   * @param props statistic, period and other options
+   * @default - sum over 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.variantMetric('AWS/SageMaker', metricName, props);
+  }
+
+  /**
+   * Number of requests sent to the endpoint.
+   *
+   * @param props metric options
+   * @default - sum over 5 minutes
+   */
+  public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', props);
+  }
+
+  /**
+   * Number of invocations per instance (what autoscaling tracks).
+   *
+   * @param props metric options
+   * @default - sum over 5 minutes
+   */
+  public metricInvocationsPerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('InvocationsPerInstance', props);
+  }
+
+  /**
+   * Number of requests the model answered with a 4XX status.
+   *
+   * @param props metric options
+   * @default - sum over 5 minutes
+   */
+  public metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation4XXErrors', props);
+  }
+
+  /**
+   * Number of requests the model answered with a 5XX status.
+   *
+   * @param props metric options
+   * @default - sum over 5 minutes
+   */
+  public metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', props);
+  }
+
+  /**
+   * Time the model took to respond, in microseconds.
+   *
+   * @param props metric options
+   * @default - average over 5 minutes
+   */
+  public metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: 'Average', ...props });
+  }
+
+  /**
+   * Time SageMaker added to the model's latency, in microseconds.
+   *
+   * @param props metric options
+   * @default - average over 5 minutes
+   */
+  public metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('OverheadLatency', { statistic: 'Average', ...props });
+  }
+
+  /**
+   * CPU utilization of the instances, in percent (of one core: up to 100 times the cores).
+   *
+   * @param props metric options
+   * @default - average over 5 minutes
+   */
+  public metricCpuUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.variantMetric(INSTANCE_METRICS_NAMESPACE, 'CPUUtilization', { statistic: 'Average', ...props });
+  }
+
+  /**
+   * Memory utilization of the instances, in percent.
+   *
+   * @param props metric options
+   * @default - average over 5 minutes
+   */
+  public metricMemoryUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.variantMetric(INSTANCE_METRICS_NAMESPACE, 'MemoryUtilization', { statistic: 'Average', ...props });
+  }
+
+  /**
+   * Disk utilization of the instances, in percent.
+   *
+   * @param props metric options
+   * @default - average over 5 minutes
+   */
+  public metricDiskUtilization(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.variantMetric(INSTANCE_METRICS_NAMESPACE, 'DiskUtilization', { statistic: 'Average', ...props });
+  }
+
+  private variantMetric(namespace: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace,
       metricName,
       dimensionsMap: { EndpointName: this.endpointName, VariantName: VARIANT_NAME },
-      statistic,
+      statistic: 'Sum',
       period: Duration.minutes(5),
+      ...props,
     });
   }
 
@@ -640,14 +834,11 @@ export class SecureEndpoint extends Construct {
   }
 
   private createAlarmTopic(): sns.Topic {
-    const key = this.environment.key;
-    const topic = new sns.Topic(this, 'AlarmTopic', {
+    return new sns.Topic(this, 'AlarmTopic', {
       displayName: `Alarms of SageMaker endpoint ${this.endpointName}`,
-      masterKey: key,
+      masterKey: this.environment.key,
       enforceSSL: true,
     });
-    allowCloudWatchToPublishWith(this, key);
-    return topic;
   }
 
   private addAlarms(options: EndpointAlarmOptions): cloudwatch.Alarm[] {
@@ -655,30 +846,34 @@ export class SecureEndpoint extends Construct {
     const pct = options.utilizationPercent ?? 90;
     const alarms = [
       new cloudwatch.Alarm(this, 'ServerErrorsAlarm', {
+        alarmName: this.alarmName('server-errors'),
         alarmDescription: `Endpoint ${this.endpointName} returned 5XX errors (Invocation5XXErrors).`,
-        metric: this.metric('Invocation5XXErrors', 'Sum'),
+        metric: this.metricInvocation5XXErrors(),
         threshold: options.serverErrors ?? 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
       new cloudwatch.Alarm(this, 'ModelLatencyAlarm', {
+        alarmName: this.alarmName('model-latency'),
         alarmDescription: `Average model latency of endpoint ${this.endpointName} is above ${latency.toHumanString()}.`,
-        metric: this.metric('ModelLatency', 'Average'),
+        metric: this.metricModelLatency(),
         // ModelLatency is reported in microseconds.
         threshold: latency.toMilliseconds({ integral: false }) * 1000,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      ...['MemoryUtilization', 'DiskUtilization'].map((m) => new cloudwatch.Alarm(this, `${m}Alarm`, {
-        alarmDescription: `Average ${m} of the instances of endpoint ${this.endpointName} is above ${pct}%.`,
-        metric: this.metric(m, 'Average', '/aws/sagemaker/Endpoints'),
-        threshold: pct,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        treatMissingData: cloudwatch.TreatMissingData.MISSING,
-      })),
+      ...([['MemoryUtilization', this.metricMemoryUtilization()], ['DiskUtilization', this.metricDiskUtilization()]] as const)
+        .map(([m, metric]) => new cloudwatch.Alarm(this, `${m}Alarm`, {
+          alarmName: this.alarmName(m === 'MemoryUtilization' ? 'memory-utilization' : 'disk-utilization'),
+          alarmDescription: `Average ${m} of the instances of endpoint ${this.endpointName} is above ${pct}%.`,
+          metric,
+          threshold: pct,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+          treatMissingData: cloudwatch.TreatMissingData.MISSING,
+        })),
     ];
     const action = new cwActions.SnsAction(this.alarmTopic);
     for (const alarm of alarms) {
@@ -686,45 +881,149 @@ export class SecureEndpoint extends Construct {
     }
     return alarms;
   }
+
+  /** `sagemaker-endpoint-<endpoint name>-<what>`: fixed, so policies can name the alarms without a reference. */
+  private alarmName(what: string): string {
+    return `${ALARM_NAME_PREFIX}${this.endpointName}-${what}`;
+  }
+
+  /**
+   * ARNs of this endpoint's alarms, for policies of `target`. They are built from the alarm names
+   * (no reference to the alarms), so a topic or key in another stack gets no dependency on this
+   * one; only when the endpoint name is a token, and `target` in another stack, is the pattern of
+   * every endpoint alarm used instead (the token would otherwise be a cross-stack reference).
+   */
+  private alarmArnsFor(target: IConstruct): string[] {
+    const stack = Stack.of(this);
+    const arn = (name: string) => stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    if (Token.isUnresolved(this.endpointName) && Stack.of(target) !== stack) {
+      return [arn(`${ALARM_NAME_PREFIX}*`)];
+    }
+    return this.alarms.map((a) => arn((a.node.defaultChild as cloudwatch.CfnAlarm).alarmName!));
+  }
+
+  /**
+   * A topic policy replaces SNS's default one, which is what lets CloudWatch publish: so the topic
+   * admits CloudWatch for exactly this endpoint's alarms, and its key lets CloudWatch use it. What
+   * cannot be written (an imported topic or key) is given in a warning.
+   */
+  private letAlarmsNotify(topic: sns.ITopic, userTopic: boolean): void {
+    const stack = Stack.of(this);
+    const publish = new iam.PolicyStatement({
+      sid: userTopic ? `AllowCloudWatchAlarmsOf${Names.uniqueId(this)}` : 'AllowCloudWatchAlarmsOfTheEndpoint',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: perms.SNS_PUBLISH,
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': this.alarmArnsFor(topic) },
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      },
+    });
+    const hadPolicy = topic.node.tryFindChild('Policy') !== undefined;
+    if (!topic.addToResourcePolicy(publish).statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:AlarmTopicPolicyNotManaged',
+        `\`alarmTopic\` is imported, so its topic policy cannot be changed here. If it has a topic policy (which replaces SNS's default one), the alarms of this endpoint notify only if it contains: ${statementText(this, publish)}`);
+    } else if (userTopic && !hadPolicy) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:AlarmTopicPolicyCreated',
+        '`alarmTopic` had no topic policy: the statement that lets this endpoint\'s alarms publish now creates one, which replaces SNS\'s default policy. Other AWS services that publish to this topic must be allowed in it explicitly (`topic.addToResourcePolicy`).');
+    }
+    const key = topic.masterKey;
+    if (key) {
+      allowCloudWatchToEncryptWith(this, key);
+    } else if (userTopic && !(topic instanceof sns.Topic)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:AlarmTopicKeyUnknown',
+        `\`alarmTopic\` is imported without its key: if it is encrypted with a customer managed key, the key policy must let CloudWatch use it, or the alarms never notify: ${statementText(this, serviceDeliveryStatement(this, 'cloudwatch'))}. Pass \`keyArn\` to \`Topic.fromTopicAttributes\` to have this checked.`);
+    }
+  }
+
+  /**
+   * Lets the sagemaker.runtime interface endpoint carry invocations of this endpoint by principals
+   * of this account. The first endpoint adds the policy (which then denies everything else
+   * through the VPC endpoint); later ones add their ARN to the same statement.
+   */
+  private admitInvocationsThrough(vpcEndpoint: ec2.IInterfaceVpcEndpoint): void {
+    if (!(vpcEndpoint instanceof ec2.InterfaceVpcEndpoint)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:RuntimeEndpointPolicyNotManaged',
+        `the environment's sagemaker.runtime interface endpoint is imported, so its endpoint policy cannot be changed here: it must allow sagemaker:InvokeEndpoint on this endpoint (${Token.isUnresolved(this.endpointName) ? 'its ARN' : `endpoint/${arnResourceName(this.endpointName)}`}) for the callers, or invocations through the VPC are refused.`);
+      return;
+    }
+    if (Token.isUnresolved(this.endpointName) && Stack.of(vpcEndpoint) !== Stack.of(this)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:RuntimeEndpointPolicyTokenName',
+        '`endpointName` is a token and the sagemaker.runtime interface endpoint is in another stack: the endpoint policy cannot name this endpoint without a cross-stack reference, so it is not added there. Pass a literal `endpointName`.');
+      return;
+    }
+    RuntimeEndpointPolicy.of(vpcEndpoint).admit(this.endpointArn);
+  }
 }
 
-/** Per sagemaker.runtime VPC endpoint: the one statement that lists the environment's endpoints. */
-const RUNTIME_POLICY_STATEMENTS = new WeakMap<ec2.InterfaceVpcEndpoint, iam.PolicyStatement>();
-
 /**
- * Lets the sagemaker.runtime interface endpoint carry invocations of `endpointArn` by principals of
- * this account. The first endpoint adds the policy (which then denies everything else through the
- * VPC endpoint); later ones add their ARN to the same statement.
+ * The statement of a sagemaker.runtime interface endpoint's policy that lists the environment's
+ * endpoints: one per VPC endpoint, found through the tree (a child of the VPC endpoint).
  */
-function admitInvocationsThrough(vpcEndpoint: ec2.InterfaceVpcEndpoint, endpointArn: string): void {
-  let statement = RUNTIME_POLICY_STATEMENTS.get(vpcEndpoint);
-  if (!statement) {
-    statement = new iam.PolicyStatement({
+class RuntimeEndpointPolicy extends Construct {
+  public static readonly ID = 'SecureSageMakerInvocations';
+
+  public static of(vpcEndpoint: ec2.InterfaceVpcEndpoint): RuntimeEndpointPolicy {
+    const existing = vpcEndpoint.node.tryFindChild(RuntimeEndpointPolicy.ID);
+    return existing instanceof RuntimeEndpointPolicy ? existing : new RuntimeEndpointPolicy(vpcEndpoint);
+  }
+
+  private readonly statement: iam.PolicyStatement;
+
+  private constructor(vpcEndpoint: ec2.InterfaceVpcEndpoint) {
+    super(vpcEndpoint, RuntimeEndpointPolicy.ID);
+    this.statement = new iam.PolicyStatement({
       sid: 'InvokeEnvironmentEndpointsOnly',
       principals: [new iam.AnyPrincipal()],
       actions: perms.SAGEMAKER_RUNTIME_ENDPOINT_POLICY_ACTIONS,
       conditions: { StringEquals: { 'aws:PrincipalAccount': Stack.of(vpcEndpoint).account } },
     });
-    vpcEndpoint.addToPolicy(statement);
-    RUNTIME_POLICY_STATEMENTS.set(vpcEndpoint, statement);
+    vpcEndpoint.addToPolicy(this.statement);
   }
-  statement.addResources(endpointArn);
+
+  public admit(endpointArn: string): void {
+    this.statement.addResources(endpointArn);
+  }
 }
 
-/** Keys whose policy already lets CloudWatch alarms publish to topics encrypted with them. */
-const KEYS_OPEN_TO_ALARMS = new WeakSet<kms.IKey>();
+/** Marks a key whose policy already lets CloudWatch alarms use it (a child of the key). */
+const ALARMS_MAY_USE_KEY = 'SecureSageMakerAlarmsMayUseKey';
 
-/** Lets CloudWatch alarms publish (through SNS) to topics encrypted with `key`. */
-function allowCloudWatchToPublishWith(scope: Construct, key: kms.IKey): void {
-  if (KEYS_OPEN_TO_ALARMS.has(key)) {
+/**
+ * Lets CloudWatch alarms publish to topics encrypted with `key`, once per key: the statement the
+ * environment also puts on its own key (so on that key it is the same one, rendered once). It
+ * refers only to the key's own stack's account, so adding it to a key in another stack creates
+ * no dependency and no cycle.
+ */
+function allowCloudWatchToEncryptWith(endpoint: SecureEndpoint, key: kms.IKey): void {
+  if (key.node.tryFindChild(ALARMS_MAY_USE_KEY)) {
     return;
   }
-  KEYS_OPEN_TO_ALARMS.add(key);
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowCloudWatchAlarmsToEncryptedTopics',
-    principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-    actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
-    resources: ['*'],
-    conditions: { StringEquals: { 'kms:ViaService': `sns.${Stack.of(scope).region}.amazonaws.com` } },
-  }));
+  const statement = serviceDeliveryStatement(key, 'cloudwatch');
+  if (key.addToResourcePolicy(statement, true).statementAdded) {
+    new Construct(key as unknown as Construct, ALARMS_MAY_USE_KEY);
+    return;
+  }
+  Annotations.of(endpoint).addWarningV2('cdk-secure-sagemaker:AlarmTopicKeyNotManaged',
+    `the key of the alarm topic is imported, so its key policy cannot be changed here: the alarms notify only if it contains ${statementText(endpoint, statement)}`);
+}
+
+/** A statement as JSON, for warnings that ask the user to add it. */
+function statementText(scope: IConstruct, statement: iam.PolicyStatement): string {
+  return JSON.stringify(Stack.of(scope).resolve(statement.toStatementJson()));
+}
+
+/** An endpoint defined elsewhere, from `SecureEndpoint.fromEndpointName` / `fromEndpointArn`. */
+class ImportedEndpoint extends Resource implements sagemaker.IEndpoint {
+  constructor(scope: Construct, id: string, public readonly endpointArn: string, public readonly endpointName: string) {
+    super(scope, id, { environmentFromArn: endpointArn });
+  }
+
+  public get endpointRef(): sagemakerRefs.EndpointReference {
+    return { endpointArn: this.endpointArn };
+  }
+
+  public grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return grantOnPrincipal({ grantee, actions: perms.SAGEMAKER_INVOKE_ENDPOINT, resourceArns: [this.endpointArn] });
+  }
 }

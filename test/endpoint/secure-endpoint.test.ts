@@ -279,31 +279,37 @@ describe('SecureEndpoint', () => {
       }
       t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecureSageMakerEnvironmentKey'), 'Arn'] } });
       t.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        PolicyDocument: { Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })] },
+        // The TLS deny, and (test/endpoint/alarm-delivery.test.ts) the Allow for this endpoint's alarms.
+        PolicyDocument: {
+          Statement: [
+            Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+          ],
+        },
       });
       expect(ep.alarms).toHaveLength(4);
     });
 
-    test('the key policy lets CloudWatch alarms publish to the encrypted topic through SNS only', () => {
+    test('the key policy lets CloudWatch alarms use the key of the encrypted topic, for this account only, in one statement', () => {
       const stack = newTestStack();
       endpoint(stack);
       endpoint(stack, { endpointName: 'other' }, 'Other');
       const key = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0];
-      const cw = key.Properties.KeyPolicy.Statement.filter((s: any) => s.Sid === 'AllowCloudWatchAlarmsToEncryptedTopics');
+      const cw = key.Properties.KeyPolicy.Statement.filter((s: any) => s.Principal?.Service === 'cloudwatch.amazonaws.com');
       expect(cw).toEqual([{
-        Sid: 'AllowCloudWatchAlarmsToEncryptedTopics',
+        Sid: 'AllowCloudWatchAlarmsToUseKey',
         Effect: 'Allow',
         Principal: { Service: 'cloudwatch.amazonaws.com' },
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         Resource: '*',
-        Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['sns.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
       }]);
     });
 
     test('policies in the template pass the least-privilege check, grants included', () => {
       const stack = newTestStack();
       const ep = endpoint(stack);
-      ep.grantInvoke(new SageMakerWorkloadRole(stack, 'Caller'), { responseStreaming: true });
+      ep.grantInvokeWithOptions(new SageMakerWorkloadRole(stack, 'Caller'), { responseStreaming: true });
       expect(leastPrivilegeViolations(Template.fromStack(stack).toJSON())).toEqual([]);
     });
 
@@ -610,7 +616,10 @@ describe('SecureEndpoint', () => {
       const ep = endpoint(stack);
       const user = new iam.Role(stack, 'User', { assumedBy: new iam.AccountRootPrincipal() });
       ep.grantInvoke(user);
-      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+      // A customer-managed policy attached to the role, never an inline one.
+      const t = Template.fromStack(stack);
+      t.resourceCountIs('AWS::IAM::Policy', 0);
+      const policy = Object.values(t.findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^User') }] } }))[0];
       expect(policy.Properties.PolicyDocument.Statement).toEqual([{
         Effect: 'Allow',
         Action: 'sagemaker:InvokeEndpoint',
@@ -622,8 +631,8 @@ describe('SecureEndpoint', () => {
       const stack = newTestStack();
       const ep = endpoint(stack);
       const user = new iam.Role(stack, 'User', { assumedBy: new iam.AccountRootPrincipal() });
-      ep.grantInvoke(user, { vpcEndpoints: [ep.runtimeVpcEndpoint], responseStreaming: true });
-      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))[0];
+      ep.grantInvokeWithOptions(user, { vpcEndpoints: [ep.runtimeVpcEndpoint], responseStreaming: true });
+      const policy = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy', { Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^User') }] } }))[0];
       expect(policy.Properties.PolicyDocument.Statement).toEqual([{
         Effect: 'Allow',
         Action: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointWithResponseStream'],
