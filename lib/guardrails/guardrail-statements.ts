@@ -72,6 +72,19 @@ function deny(area: GuardrailStatement['area'], sid: string, actions: string[], 
   };
 }
 
+/** Actions whose request carries `sagemaker:VpcSecurityGroupIds`, pinned to the allowed security groups. */
+export const SECURITY_GROUP_ACTIONS = [...VPC_REQUIRED_ACTIONS, ...sm('CreateEndpointConfig', 'UpdateDomain', 'CreateUserProfile', 'UpdateUserProfile')];
+
+/**
+ * The deny on security groups outside the allowlist. `ids` may be a lazy list (the security
+ * groups of workloads added after the guardrails).
+ */
+export function foreignSecurityGroupsStatement(ids: string[]): GuardrailStatement {
+  return deny('network', 'ForeignSecurityGroups', SECURITY_GROUP_ACTIONS, {
+    'ForAnyValue:StringNotEquals': { 'sagemaker:VpcSecurityGroupIds': ids },
+  });
+}
+
 /** Every guardrail deny statement for the given inputs, ordered by area. */
 export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
   const s: GuardrailStatement[] = [];
@@ -110,10 +123,7 @@ export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
     }));
   }
   if (i.securityGroupIds.length > 0) {
-    s.push(deny('network', 'ForeignSecurityGroups',
-      [...VPC_REQUIRED_ACTIONS, ...sm('CreateEndpointConfig', 'UpdateDomain', 'CreateUserProfile', 'UpdateUserProfile')], {
-        'ForAnyValue:StringNotEquals': { 'sagemaker:VpcSecurityGroupIds': i.securityGroupIds },
-      }));
+    s.push(foreignSecurityGroupsStatement(i.securityGroupIds));
   }
 
   // --- notebooks and Studio ---------------------------------------------------------------------

@@ -1,9 +1,11 @@
-import { Annotations, AspectPriority, Aspects, CfnResource, Duration, IAspect, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, AspectPriority, Aspects, CfnResource, Duration, IAspect, Lazy, Names, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct, IConstruct } from 'constructs';
-import { GuardrailInputs, GuardrailStatement, guardrailStatements } from './guardrail-statements';
+import { foreignSecurityGroupsStatement, GuardrailInputs, GuardrailStatement, guardrailStatements } from './guardrail-statements';
+import { AgreementInputs, workloadDisagreements } from './workload-agreement';
+import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
@@ -21,7 +23,7 @@ export interface SageMakerGuardrailsProps {
    *
    * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
    */
-  readonly environment?: SageMakerEnvironment;
+  readonly environment?: ISageMakerEnvironment;
 
   /**
    * Guardrails for a whole organization rather than one environment: workloads must still name
@@ -66,6 +68,20 @@ export interface SageMakerGuardrailsProps {
    * @default - none
    */
   readonly securityGroupIds?: string[];
+
+  /**
+   * Workloads whose security groups (every group of their `connections`, and the
+   * `jobSecurityGroup` of a notebook or Studio domain, used by the jobs started from it) the allowlist admits,
+   * besides `securityGroups` and `securityGroupIds` (together at most 16). Every `Secure*`
+   * workload of this library (`SecureNotebook`, `SecureTrainingJob`, `SecureEndpoint`,
+   * `SecureStudioDomain`, `SecureUserProfile`) is an `ec2.IConnectable`; so is any
+   * aws-cdk-lib construct with security groups. Add workloads created later with
+   * `addWorkload()`; pass them here when you can, so the policies are split with their groups
+   * counted.
+   *
+   * @default - none
+   */
+  readonly workloads?: ec2.IConnectable[];
 
   /**
    * Additional KMS key ARNs allowed as output keys, besides the environment's key (at most 4
@@ -213,7 +229,7 @@ export class SageMakerGuardrails extends Construct {
    *
    * @param environment the environment whose subnets and key the guardrails enforce
    */
-  public static of(environment: SageMakerEnvironment): SageMakerGuardrails {
+  public static of(environment: ISageMakerEnvironment): SageMakerGuardrails {
     const existing = environment.node.tryFindChild(SageMakerGuardrails.DEFAULT_ID);
     if (existing) {
       if (!(existing instanceof SageMakerGuardrails)) {
@@ -240,6 +256,17 @@ export class SageMakerGuardrails extends Construct {
   private readonly statements: GuardrailStatement[];
   private readonly attached = new Set<unknown>();
   private readonly scpGroups: iam.PolicyStatement[][];
+  private readonly scpDocs: iam.PolicyDocument[];
+  private readonly organizationWide: boolean;
+  private readonly fixedSecurityGroupIds: string[];
+  private readonly workloadList: ec2.IConnectable[] = [];
+  /** The allowed security groups as resolved at synth time (workloads added later included). */
+  private readonly securityGroupIdList: string[];
+  /** Whether the ForeignSecurityGroups statement was in the policies when they were split. */
+  private readonly securityGroupsAtConstruction: boolean;
+  private readonly agreement: AgreementInputs;
+  private readonly attachScopes: IConstruct[] = [];
+  private finalized = false;
 
   constructor(scope: Construct, id: string, props: SageMakerGuardrailsProps = {}) {
     super(scope, id);
@@ -252,8 +279,24 @@ export class SageMakerGuardrails extends Construct {
       throw validationError(this, 'InvalidGuardrailPolicyName',
         `\`policyName\` '${props.policyName}' is not a valid IAM policy name prefix: use at most 118 of the characters a-z A-Z 0-9 _ + = , . @ - (a suffix such as '-boundary' is added).`);
     }
+    this.organizationWide = props.organizationWide ?? false;
+    this.fixedSecurityGroupIds = [
+      ...(props.securityGroups ?? []).map((sg) => sg.securityGroupId),
+      ...(props.securityGroupIds ?? []),
+    ];
+    this.workloadList.push(...(props.workloads ?? []));
+    this.securityGroupIdList = Lazy.uncachedList({ produce: () => this.currentSecurityGroupIds() });
+    this.securityGroupsAtConstruction = this.currentSecurityGroupIds().length > 0;
     const inputs = this.inputs(env, props);
     this.statements = guardrailStatements(inputs);
+    this.agreement = {
+      guardrailsPath: this.node.path,
+      notebookInstanceTypes: inputs.notebookInstanceTypes,
+      studioInstanceTypes: inputs.studioInstanceTypes,
+      endpointInstanceTypes: inputs.endpointInstanceTypes,
+      trainingInstanceTypes: inputs.trainingInstanceTypes,
+      requiredTags: inputs.requiredTags,
+    };
 
     const sizeOf = policySizer(Stack.of(this));
     const managedGroups = splitBySize(sizeOf, this.statements.map((s) => s.statement), SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT);
@@ -268,16 +311,152 @@ export class SageMakerGuardrails extends Construct {
     }
 
     this.scpGroups = splitBySize(sizeOf, this.statements.map((s) => s.statement), SageMakerGuardrails.SCP_SIZE_LIMIT);
+    this.scpDocs = this.scpGroups.map((statements) => new iam.PolicyDocument({ statements }));
     const targets = props.scpTargetIds ?? [];
     this.validateTargets(targets);
-    this.serviceControlPolicies = targets.length === 0 ? [] : this.scpGroups.map((statements, index) =>
+    this.serviceControlPolicies = targets.length === 0 ? [] : this.scpDocs.map((doc, index) =>
       new organizations.CfnPolicy(this, `Scp${index + 1}`, {
         name: `sagemaker-guardrails-${index + 1}-of-${this.scpGroups.length}`,
         description: `SageMaker guardrails (${index + 1}/${this.scpGroups.length}): denies insecure SageMaker requests`,
         type: 'SERVICE_CONTROL_POLICY',
-        content: new iam.PolicyDocument({ statements }).toJSON(),
+        // Lazy: the statement on workloads' security groups may be added after construction.
+        content: Lazy.uncachedAny({ produce: () => doc.toJSON() }),
         targetIds: targets,
       }));
+
+    Aspects.of(this).add(new FinalizeGuardrails(this), { priority: AspectPriority.MUTATING });
+    this.node.addValidation({ validate: () => this.validateAtSynth() });
+  }
+
+  /**
+   * Admits the security groups of a workload created after the guardrails (every group of its
+   * `connections`). Every `Secure*` workload of this library is an `ec2.IConnectable`. The
+   * groups are read at synth time, so groups the workload gains later count too.
+   *
+   * @param workload the workload whose security groups the guardrails allow
+   */
+  public addWorkload(workload: ec2.IConnectable): void {
+    if (!this.workloadList.includes(workload)) {
+      this.workloadList.push(workload);
+    }
+  }
+
+  /**
+   * The deny policy documents (the same statements as `policies`, each under 6,144 characters),
+   * for principals whose policies IAM cannot change: put them in an IAM Identity Center
+   * permission set (its inline policy, or reference the deny policies by `policyName` as
+   * customer managed policies of the permission set).
+   */
+  public denyPolicyDocuments(): iam.PolicyDocument[] {
+    return this.policies.map((p) => p.document);
+  }
+
+  /**
+   * Applies the permissions boundary to a role this app defines. A boundary cannot be set on an
+   * imported role (aws-cdk-lib does nothing for it): the call then warns, naming the role; attach
+   * the deny policies with `attachTo(role)` instead. Identity Center roles are refused.
+   *
+   * @param role the role to cap
+   */
+  public applyPermissionsBoundaryTo(role: iam.IRole): void {
+    this.refuseIdentityCenterRole(role, 'applyPermissionsBoundaryTo');
+    if (!this.permissionsBoundary) {
+      throw validationError(this, 'GuardrailsNoBoundary',
+        '`applyPermissionsBoundaryTo` needs the boundary, but these guardrails were created with `permissionsBoundary: false`: attach the deny policies with `attachTo(role)` instead, or set `permissionsBoundary: true`.');
+    }
+    if (!iam.Role.isRole(role)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:GuardrailsBoundaryOnImportedRole',
+        `${roleLabel(role)} is imported: a permissions boundary can only be set where the role is defined, so no boundary is applied to it (aws-cdk-lib silently does nothing for imported roles). ` +
+        'Attach the deny policies with `attachTo(role)`, or set the boundary (`policyName`-boundary) in the stack or tool that owns the role.');
+      return;
+    }
+    iam.PermissionsBoundary.of(role).apply(this.permissionsBoundary);
+  }
+
+  /** The allowed security group IDs known now: explicit ones, then the workloads'. */
+  private currentSecurityGroupIds(): string[] {
+    const ids = [...this.fixedSecurityGroupIds, ...this.workloadList.flatMap(workloadSecurityGroupIds)];
+    return [...new Set(ids)];
+  }
+
+  /** @internal Adds the security-group statement if workloads brought the first groups after construction (run once, at synth). */
+  public _finalize(): void {
+    if (this.finalized) {
+      return;
+    }
+    this.finalized = true;
+    const ids = this.currentSecurityGroupIds();
+    if (ids.length === 0) {
+      if (!this.organizationWide) {
+        Annotations.of(this).addWarningV2('cdk-secure-sagemaker:GuardrailsAnySecurityGroup',
+          'No `workloads`/`securityGroups`/`securityGroupIds`: workloads must name a security group, but any one passes. Pass your notebooks, jobs, endpoints and Studio domain as `workloads` (or `addWorkload()`), or their security groups.');
+      }
+      return;
+    }
+    if (this.securityGroupsAtConstruction) {
+      return;
+    }
+    // Appended last everywhere, so every delivery keeps the same order of statements.
+    const late = foreignSecurityGroupsStatement(this.securityGroupIdList);
+    this.statements.push(late);
+    this.policies[this.policies.length - 1].addStatements(late.statement);
+    this.permissionsBoundary?.addStatements(withoutSid(late.statement));
+    this.scpGroups[this.scpGroups.length - 1].push(late.statement);
+    this.scpDocs[this.scpDocs.length - 1].addStatements(late.statement);
+  }
+
+  private validateAtSynth(): string[] {
+    const errors: string[] = [];
+    const ids = this.currentSecurityGroupIds();
+    if (ids.length > SageMakerGuardrails.MAX_SECURITY_GROUPS) {
+      errors.push(`\`workloads\` + \`securityGroups\` + \`securityGroupIds\` admit ${ids.length} security groups; at most ${SageMakerGuardrails.MAX_SECURITY_GROUPS} are accepted so that every guardrail policy stays under IAM's and AWS Organizations' size limits. Share security groups between workloads, or split the workloads between two guardrails.`);
+    }
+    if (this.workloadList.length > 0) {
+      // The policies were split when the guardrails were created: the groups of later workloads must still fit.
+      const sizeOf = policySizer(Stack.of(this));
+      const limits: Array<[string, iam.PolicyDocument | undefined, number]> = [
+        ...this.policies.map((p, i): [string, iam.PolicyDocument, number] => [`deny policy ${i + 1}`, p.document, SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT]),
+        ['permissions boundary', this.permissionsBoundary?.document, SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT],
+        ...this.scpDocs.map((d, i): [string, iam.PolicyDocument, number] => [`service control policy ${i + 1}`, d, SageMakerGuardrails.SCP_SIZE_LIMIT]),
+      ];
+      for (const [name, doc, limit] of limits) {
+        const size = doc ? sizeOf(doc) : 0;
+        if (size > limit) {
+          errors.push(`with the security groups of its workloads, the ${name} of these guardrails would be about ${size} characters, over the limit of ${limit}: pass the workloads in \`workloads\` when creating the guardrails (the policies are then split with them counted), share security groups between workloads, or set \`permissionsBoundary: false\`.`);
+        }
+      }
+    }
+    for (const stack of this.watchedStacks()) {
+      errors.push(...workloadDisagreements(stack, this.agreement));
+    }
+    return errors;
+  }
+
+  /** The stacks whose workloads these guardrails govern: its own, and those of the roles it is attached to. */
+  private watchedStacks(): Stack[] {
+    const stacks = new Set<Stack>([Stack.of(this)]);
+    for (const scope of this.attachScopes) {
+      if (!Stage.isStage(scope)) {
+        stacks.add(Stack.of(scope));
+      }
+      for (const c of scope.node.findAll()) {
+        if (Stack.isStack(c)) stacks.add(c);
+      }
+    }
+    for (const role of this.attached) {
+      if (role instanceof CfnResource || iam.Role.isRole(role)) {
+        stacks.add(Stack.of(role as IConstruct));
+      }
+    }
+    return [...stacks];
+  }
+
+  private refuseIdentityCenterRole(role: iam.IRole, method: string): void {
+    if (isIdentityCenterRole(role)) {
+      throw validationError(this, 'GuardrailsIdentityCenterRole',
+        `\`${method}\` was given ${roleLabel(role)}, an IAM Identity Center role (aws-reserved/sso.amazonaws.com/): IAM refuses changes to it, so the deployment would fail. ` +
+        'Put the deny policies in its permission set instead: the documents of `denyPolicyDocuments()` as the inline policy, or the deny policies by name (`policyName`) as customer managed policies.');
+    }
   }
 
   /**
@@ -290,6 +469,7 @@ export class SageMakerGuardrails extends Construct {
     if (this.attached.has(role)) {
       return;
     }
+    this.refuseIdentityCenterRole(role, 'attachTo');
     this.attached.add(role);
     for (const policy of this.policies) {
       policy.attachToRole(role);
@@ -299,14 +479,35 @@ export class SageMakerGuardrails extends Construct {
   /**
    * Attaches the deny policies to every role defined in `scope` (typically the stack): the roles
    * of the library's constructs, roles that aws-cdk-lib creates for them (Step Functions, flow
-   * logs, custom resources) and your own, including roles added after this call. Roles that
-   * already carry the policies are not attached twice. Imported roles are not in the tree: use
-   * `attachTo(role)` for them.
+   * logs, custom resources) and your own, including roles added after this call, and roles
+   * imported into `scope` (`iam.Role.fromRoleArn` in the same account, unless imported with
+   * `mutable: false`). Roles that already carry the policies are not attached twice. IAM
+   * Identity Center roles are skipped with a warning: IAM refuses changes to them, so put
+   * `denyPolicyDocuments()` in their permission set.
+   *
+   * The workloads of the stacks of `scope` are also checked against the guardrails at synth
+   * time: an instance type outside an allowlist, or a missing required tag, is an error.
    *
    * @param scope the construct whose roles (at any depth) get the deny policies
    */
   public attachToRolesIn(scope: IConstruct): void {
+    this.attachScopes.push(scope);
     Aspects.of(scope).add(new AttachGuardrails(this), { priority: AspectPriority.MUTATING });
+  }
+
+  /** @internal An imported role found in a scope of `attachToRolesIn`. */
+  public _attachToImportedRole(role: iam.IRole & IConstruct): void {
+    if (this.attached.has(role) || role.node.scopes.includes(this)) {
+      return;
+    }
+    if (isIdentityCenterRole(role)) {
+      this.attached.add(role);
+      Annotations.of(role).addWarningV2('cdk-secure-sagemaker:GuardrailsIdentityCenterRoleSkipped',
+        `${roleLabel(role)} is an IAM Identity Center role (aws-reserved/sso.amazonaws.com/): IAM refuses changes to it, so SageMakerGuardrails ${this.node.path} does not attach its deny policies. ` +
+        'Put them in the permission set instead: the documents of `denyPolicyDocuments()` as its inline policy, or the deny policies by name (`policyName`) as customer managed policies.');
+      return;
+    }
+    this.attachTo(role);
   }
 
   /** @internal */
@@ -328,7 +529,7 @@ export class SageMakerGuardrails extends Construct {
    */
   public scpDocuments(): string[] {
     const stack = Stack.of(this);
-    return this.scpGroups.map((statements) => stack.toJsonString(new iam.PolicyDocument({ statements }).toJSON()));
+    return this.scpDocs.map((doc) => stack.toJsonString(Lazy.uncachedAny({ produce: () => doc.toJSON() })));
   }
 
   /** The Sids of every deny statement, in order. */
@@ -340,9 +541,7 @@ export class SageMakerGuardrails extends Construct {
     // No Sids in the boundary: every character counts in a single 6,144-character policy (the
     // deny policies and SCPs carry the same statements with their Sids).
     const allowAll = new iam.PolicyStatement({ actions: ['*'], resources: ['*'] });
-    const denies = this.statements.map(({ statement: st }) => new iam.PolicyStatement({
-      effect: st.effect, actions: st.actions, resources: st.resources, conditions: st.conditions,
-    }));
+    const denies = this.statements.map(({ statement: st }) => withoutSid(st));
     const boundaryDoc = new iam.PolicyDocument({ statements: [allowAll, ...denies] });
     const boundarySize = sizeOf(boundaryDoc);
     if (boundarySize > SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT) {
@@ -363,17 +562,15 @@ export class SageMakerGuardrails extends Construct {
     return boundary;
   }
 
-  private inputs(env: SageMakerEnvironment | undefined, props: SageMakerGuardrailsProps): GuardrailInputs {
+  private inputs(env: ISageMakerEnvironment | undefined, props: SageMakerGuardrailsProps): GuardrailInputs {
     const subnetIds = props.subnetIds ?? (env ? env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds : []);
-    const securityGroupIds = [
-      ...(props.securityGroups ?? []).map((sg) => sg.securityGroupId),
-      ...(props.securityGroupIds ?? []),
-    ];
+    const securityGroupIds = this.currentSecurityGroupIds();
     const kmsKeyArns = [...(env ? [env.key.keyArn] : []), ...(props.additionalKmsKeyArns ?? [])];
     const studio = props.studioInstanceTypes ?? SageMakerGuardrails.DEFAULT_STUDIO_INSTANCE_TYPES;
     const inputs: GuardrailInputs = {
       subnetIds,
-      securityGroupIds,
+      // Lazy: the groups of workloads added later join the list.
+      securityGroupIds: securityGroupIds.length > 0 ? this.securityGroupIdList : [],
       kmsKeyArns,
       notebookInstanceTypes: props.notebookInstanceTypes ?? SageMakerGuardrails.DEFAULT_NOTEBOOK_INSTANCE_TYPES,
       studioInstanceTypes: studio.includes('system') ? studio : ['system', ...studio],
@@ -403,10 +600,6 @@ export class SageMakerGuardrails extends Construct {
       }
     }
     this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, /^(?![aA][wW][sS]:)[\w.:/=+@-]{1,128}$/, 0);
-    if (securityGroupIds.length === 0 && !props.organizationWide) {
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:GuardrailsAnySecurityGroup',
-        'No `securityGroups`/`securityGroupIds`: workloads must name a security group, but any one passes. Pass the security groups of your notebooks, jobs, models and Studio domain.');
-    }
     return inputs;
   }
 
@@ -466,8 +659,67 @@ class AttachGuardrails implements IAspect {
       this.guardrails.attachTo(node);
     } else if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::IAM::Role' && !(node.node.scope instanceof iam.Role)) {
       this.guardrails._attachToRoleResource(node);
+    } else if (isMutableImportedRole(node)) {
+      this.guardrails._attachToImportedRole(node);
     }
   }
+}
+
+/** Runs `_finalize` once, at synth, when every workload has been added. */
+class FinalizeGuardrails implements IAspect {
+  constructor(private readonly guardrails: SageMakerGuardrails) {}
+
+  public visit(node: IConstruct): void {
+    if (node === this.guardrails) {
+      this.guardrails._finalize();
+    }
+  }
+}
+
+/**
+ * The security groups a workload's requests name: its `connections`, and the `jobSecurityGroup`
+ * of a notebook or Studio domain (the jobs and models started from it use that group).
+ */
+function workloadSecurityGroupIds(workload: ec2.IConnectable): string[] {
+  const groups = [...workload.connections.securityGroups];
+  const job = (workload as unknown as { jobSecurityGroup?: ec2.ISecurityGroup }).jobSecurityGroup;
+  if (job && typeof job === 'object' && 'securityGroupId' in job && !groups.includes(job)) {
+    groups.push(job);
+  }
+  return groups.map((sg) => sg.securityGroupId);
+}
+
+/** The statement without its Sid (the boundary: every character counts). */
+function withoutSid(st: iam.PolicyStatement): iam.PolicyStatement {
+  return new iam.PolicyStatement({ effect: st.effect, actions: st.actions, resources: st.resources, conditions: st.conditions });
+}
+
+/** IAM Identity Center's roles: `/aws-reserved/sso.amazonaws.com/` path, `AWSReservedSSO_` names. */
+function isIdentityCenterRole(role: iam.IRole): boolean {
+  const arn = role.roleArn;
+  const name = role.roleName;
+  return (!Token.isUnresolved(arn) && arn.includes('aws-reserved/sso.amazonaws.com/'))
+    || (!Token.isUnresolved(name) && name.startsWith('AWSReservedSSO_'));
+}
+
+function roleLabel(role: iam.IRole): string {
+  const name = Token.isUnresolved(role.roleName) ? undefined : role.roleName;
+  const construct = (role as Partial<IConstruct>).node?.path;
+  return `role ${name ?? construct ?? '(unnamed)'}${name && construct ? ` (${construct})` : ''}`;
+}
+
+/**
+ * A role imported with `iam.Role.fromRoleArn`/`fromRoleName` that may be changed: not wrapped as
+ * immutable (`mutable: false`, or another account, makes aws-cdk-lib wrap it).
+ */
+function isMutableImportedRole(node: IConstruct): node is iam.IRole & IConstruct {
+  const n = node as unknown as Record<string, unknown>;
+  if (iam.Role.isRole(node) || !('roleArn' in n && 'roleName' in n && 'attachedPolicies' in n && 'defaultPolicyName' in n)) {
+    return false;
+  }
+  const id = node.node.id;
+  const wrapper = id.startsWith('MutableRole') ? node.node.scope?.node.tryFindChild(id.slice('MutableRole'.length)) : undefined;
+  return !(wrapper && 'addGrantsToResources' in wrapper);
 }
 
 /**

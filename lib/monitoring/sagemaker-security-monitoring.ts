@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS, SageMakerThreatCategory } from './threat-categories';
+import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SecureBucket } from '../environment/secure-bucket';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
@@ -34,27 +35,50 @@ export interface SageMakerSecurityMonitoringProps {
    *
    * @default - the stack's default environment, `SageMakerEnvironment.of(this)`
    */
-  readonly environment?: SageMakerEnvironment;
+  readonly environment?: ISageMakerEnvironment;
 
   /**
    * The key that encrypts the alert topic and queue, for monitoring without an environment (for
    * example in every account and Region of an organization, rolled out with `SageMakerStackSet`).
    * Given without `environment`, no environment is looked up or created, and `trail` is not
    * available (it records the environment's buckets). Statements letting EventBridge use the key
-   * for this topic and queue are added to its key policy.
+   * for this topic and queue are added to its key policy; for a key imported into the app, whose
+   * policy the app cannot change, a warning gives the exact statements to add.
    *
    * @default - the environment's key
    */
-  readonly encryptionKey?: kms.Key;
+  readonly encryptionKey?: kms.IKey;
 
   /**
    * Roles whose permission changes (inline and managed policy attachments, trust policy,
    * permissions boundary, deletion) raise a ROLE_CHANGE alert. IAM events reach EventBridge in
-   * us-east-1 only, so the rule only fires in a stack deployed there.
+   * us-east-1 only, so the rule only fires in a stack deployed there (see `watchIamEvents`).
    *
    * @default - no role-change rule
    */
   readonly watchedRoles?: iam.IRole[];
+
+  /**
+   * Workloads whose roles are watched like `watchedRoles`: each one's `grantPrincipal` must be a
+   * role. Every `Secure*` workload of this library is an `iam.IGrantable` whose principal is its
+   * execution role.
+   *
+   * @default - none
+   */
+  readonly watchedWorkloads?: iam.IGrantable[];
+
+  /**
+   * Create the rule on IAM events (ROLE_CHANGE, for `watchedRoles`/`watchedWorkloads`). IAM is a
+   * global service whose CloudTrail events reach EventBridge only in us-east-1, so a rule on
+   * `aws.iam` elsewhere never fires. By default the rule is created where IAM events arrive: in a
+   * us-east-1 stack, and in a Region-agnostic stack (warned: it fires only if deployed to
+   * us-east-1); in a stack of another Region none is created (warned) — deploy a monitoring with
+   * the same watched roles in a us-east-1 stack. `false` never creates it (for example when a
+   * us-east-1 monitoring watches the roles); `true` in a stack of another Region is an error.
+   *
+   * @default - only where IAM events arrive
+   */
+  readonly watchIamEvents?: boolean;
 
   /**
    * Also alert on the read-only calls the playbook lists (`DescribeModelPackage`,
@@ -122,7 +146,7 @@ export class SageMakerSecurityMonitoring extends Construct {
   public readonly trailBucket?: SecureBucket;
 
   /** The log group the trail delivers to, when `trail` is set. */
-  public readonly trailLogGroup?: logs.LogGroup;
+  public readonly trailLogGroup?: logs.ILogGroup;
 
   /** The AWS Config rules, when `configRules` is set. */
   public readonly configRules: config.ManagedRule[] = [];
@@ -130,7 +154,7 @@ export class SageMakerSecurityMonitoring extends Construct {
   constructor(scope: Construct, id: string, props: SageMakerSecurityMonitoringProps = {}) {
     super(scope, id);
     const env = props.environment ?? (props.encryptionKey ? undefined : SageMakerEnvironment.of(this));
-    const key = props.encryptionKey ?? env!.key;
+    const key: kms.IKey = props.encryptionKey ?? env!.key;
     const stack = Stack.of(this);
     if (props.trail && !env) {
       throw validationError(this, 'MonitoringTrailWithoutEnvironment',
@@ -156,6 +180,7 @@ export class SageMakerSecurityMonitoring extends Construct {
         : `stack ${stack.node.path} already has a SageMakerSecurityMonitoring without \`environment\` (${existing.node.path}): the alert topic and dead-letter queue have fixed names, so a second one would fail to deploy. Add what you need to the existing one.`);
     }
     MONITORED_ENVIRONMENTS.set(owner, this);
+    this.warnIfAnotherMonitoringSharesTheRegion(stack);
 
     // Physical names are fixed so the key policy can name the topic and queue ARNs without a
     // reference (the key would otherwise depend on resources that depend on the key).
@@ -176,8 +201,10 @@ export class SageMakerSecurityMonitoring extends Construct {
       retentionPeriod: Duration.days(14),
     });
     // EventBridge encrypts what it publishes to the topic and sends to the queue with the key;
-    // the encryption context pins each grant to that one topic or queue.
-    key.addToResourcePolicy(new iam.PolicyStatement({
+    // the encryption context pins each grant to that one topic or queue (whose ARN names this
+    // account). No aws:SourceAccount: EventBridge's deliveries do not support it in a key policy
+    // (see environment/key-policy.ts), so the condition could never match and alerts would not arrive.
+    this.addKeyStatement(key, new iam.PolicyStatement({
       sid: 'AllowEventBridgeToPublishSecurityAlerts',
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
@@ -185,11 +212,10 @@ export class SageMakerSecurityMonitoring extends Construct {
       conditions: {
         StringEquals: {
           'kms:EncryptionContext:aws:sns:topicArn': stack.formatArn({ service: 'sns', resource: topicName }),
-          'aws:SourceAccount': stack.account,
         },
       },
     }));
-    key.addToResourcePolicy(new iam.PolicyStatement({
+    this.addKeyStatement(key, new iam.PolicyStatement({
       sid: 'AllowEventBridgeToQueueUndeliveredAlerts',
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
@@ -197,7 +223,6 @@ export class SageMakerSecurityMonitoring extends Construct {
       conditions: {
         StringEquals: {
           'kms:EncryptionContext:aws:sqs:arn': stack.formatArn({ service: 'sqs', resource: queueName }),
-          'aws:SourceAccount': stack.account,
         },
       },
     }));
@@ -227,23 +252,17 @@ export class SageMakerSecurityMonitoring extends Construct {
       }
     }
 
-    const watched = props.watchedRoles ?? [];
-    if (watched.length > 0) {
+    const watched = [...(props.watchedRoles ?? []), ...(props.watchedWorkloads ?? []).map((w, i) => this.roleOf(w, i))];
+    if (watched.length > 0 && this.watchIamEvents(stack, props.watchIamEvents)) {
       this.addCategoryRule(SageMakerThreatCategory.ROLE_CHANGE, {
         source: ['aws.iam'],
         detailType: ['AWS API Call via CloudTrail'],
         detail: {
           eventSource: ['iam.amazonaws.com'],
           eventName: ROLE_CHANGE_EVENTS,
-          requestParameters: { roleName: watched.map((r) => r.roleName) },
+          requestParameters: { roleName: [...new Set(watched.map((r) => r.roleName))] },
         },
       });
-      if (!Token.isUnresolved(stack.region) && stack.region !== 'us-east-1') {
-        Annotations.of(this).addWarningV2(
-          'cdk-secure-sagemaker:RoleChangeRuleOutsideUsEast1',
-          `watchedRoles: IAM events reach EventBridge in us-east-1 only, and this stack is in ${stack.region}, so the role-change rule will never fire. Deploy a SageMakerSecurityMonitoring with the same watchedRoles in a us-east-1 stack.`,
-        );
-      }
     }
 
     if (props.trail) {
@@ -254,6 +273,77 @@ export class SageMakerSecurityMonitoring extends Construct {
     }
     if (props.configRules) {
       this.createConfigRules();
+    }
+  }
+
+  /**
+   * Whether to create the rule on IAM events. IAM is a global service: its CloudTrail events are
+   * delivered to EventBridge in us-east-1 only (AWS re:Post Knowledge Center, "Why does my
+   * EventBridge rule for IAM events only trigger in the us-east-1 Region?", and "How do I use an
+   * EventBridge rule across Regions?": "AWS global services, such as AWS Identity and Access
+   * Management (IAM) ... deliver events only to us-east-1 Region").
+   */
+  private watchIamEvents(stack: Stack, requested: boolean | undefined): boolean {
+    if (requested === false) {
+      return false;
+    }
+    if (Token.isUnresolved(stack.region)) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:RoleChangeRuleOnlyInUsEast1',
+        'watchedRoles/watchedWorkloads: IAM events reach EventBridge in us-east-1 only, and this stack has no Region, so the role-change rule fires only where it is deployed to us-east-1. Give the stack `env.region`, or set `watchIamEvents: false` where a us-east-1 monitoring watches the roles.');
+      return true;
+    }
+    if (stack.region === 'us-east-1') {
+      return true;
+    }
+    if (requested === true) {
+      throw validationError(this, 'IamEventsOutsideUsEast1',
+        `\`watchIamEvents\` is true in a stack in ${stack.region}, but IAM events reach EventBridge in us-east-1 only, so the rule would never fire. Drop \`watchIamEvents\` here and deploy a SageMakerSecurityMonitoring with the same watched roles in a us-east-1 stack.`);
+    }
+    Annotations.of(this).addWarningV2('cdk-secure-sagemaker:RoleChangeRuleOutsideUsEast1',
+      `watchedRoles/watchedWorkloads: IAM events reach EventBridge in us-east-1 only, and this stack is in ${stack.region}, so no role-change rule is created here (it would never fire). Deploy a SageMakerSecurityMonitoring with the same watched roles in a us-east-1 stack of this account.`);
+    return false;
+  }
+
+  /** The role of a watched workload (its `grantPrincipal`). */
+  private roleOf(workload: iam.IGrantable, index: number): iam.IRole {
+    const principal = workload.grantPrincipal as Partial<iam.IRole>;
+    if (typeof principal.roleName !== 'string' || typeof principal.roleArn !== 'string') {
+      const path = (workload as Partial<IConstruct>).node?.path ?? `#${index}`;
+      throw validationError(this, 'WatchedWorkloadWithoutRole',
+        `\`watchedWorkloads\` entry ${path} acts as a principal that is not an IAM role, so there is no role whose changes to watch. Pass workloads whose \`grantPrincipal\` is a role, or the role itself in \`watchedRoles\`.`);
+    }
+    return principal as iam.IRole;
+  }
+
+  /** Adds a statement to the key policy, or says exactly what to add when the key is imported. */
+  private addKeyStatement(key: kms.IKey, statement: iam.PolicyStatement): void {
+    if (key.addToResourcePolicy(statement, true).statementAdded) {
+      return;
+    }
+    const stack = Stack.of(this);
+    Annotations.of(this).addWarningV2(`cdk-secure-sagemaker:AlertKeyImported${statement.sid}`,
+      `the key ${Token.isUnresolved(key.keyArn) ? key.node.path : key.keyArn} is imported, so its key policy cannot be changed here and EventBridge cannot encrypt alerts with it until you add this statement to it: ` +
+      `${JSON.stringify(stack.resolve(statement.toStatementJson()))}. Without it every alert fails to deliver.`);
+  }
+
+  /**
+   * Rules on CloudTrail events are account-wide. They are not narrowed to an environment: the
+   * events that matter most (a notebook, job or endpoint created without the environment's key,
+   * subnets or roles) carry nothing of the environment, and narrowing by request parameters
+   * would let the caller choose to go unseen. So two monitorings in one account and Region each
+   * receive every alert: warned, naming the fix. The role-change rule is per monitoring (it
+   * matches the watched roles by name).
+   */
+  private warnIfAnotherMonitoringSharesTheRegion(stack: Stack): void {
+    const same = (a: string, b: string) => (Token.isUnresolved(a) && Token.isUnresolved(b)) || a === b;
+    const other = this.node.root.node.findAll().find((c): c is SageMakerSecurityMonitoring =>
+      c instanceof SageMakerSecurityMonitoring && c !== this
+      && same(Stack.of(c).account, stack.account) && same(Stack.of(c).region, stack.region));
+    if (other) {
+      const where = Token.isUnresolved(stack.region) ? 'Region-agnostic stacks (deployed to the same account and Region by default)' : `account ${Token.isUnresolved(stack.account) ? '(unresolved)' : stack.account}, Region ${stack.region}`;
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:DuplicateMonitoringInRegion',
+        `SageMakerSecurityMonitoring ${other.node.path} is also in ${where}: EventBridge rules on CloudTrail events are account-wide, so each alert would be sent twice, to both topics. ` +
+        'Keep one monitoring per account and Region (subscribe every team to its `topic` or list them in `alertEmails`), and watch other roles with `watchedRoles`/`watchedWorkloads` on that one.');
     }
   }
 
@@ -306,7 +396,12 @@ export class SageMakerSecurityMonitoring extends Construct {
     return rule;
   }
 
-  private createTrail(env: SageMakerEnvironment): { trail: cloudtrail.CfnTrail; bucket: SecureBucket; logGroup: logs.LogGroup } {
+  private createTrail(environment: ISageMakerEnvironment): { trail: cloudtrail.CfnTrail; bucket: SecureBucket; logGroup: logs.ILogGroup } {
+    if (!(environment instanceof SageMakerEnvironment)) {
+      throw validationError(this, 'TrailNeedsOwnedEnvironment',
+        '`trail: true` stores the trail in a bucket that logs to the environment\'s access-logs bucket, which an environment imported with `fromEnvironmentAttributes` does not expose. Enable the trail where the environment is defined (its own stack or app), or leave `trail` off here.');
+    }
+    const env = environment;
     const stack = Stack.of(this);
     const trailName = `${env.environmentName}-sagemaker-trail`;
     // Named, not referenced: the bucket policy and key policy must exist before the trail.
@@ -337,7 +432,7 @@ export class SageMakerSecurityMonitoring extends Construct {
       },
     }));
 
-    env.key.addToResourcePolicy(new iam.PolicyStatement({
+    this.addKeyStatement(env.key, new iam.PolicyStatement({
       sid: 'AllowCloudTrailToEncryptTrailLogs',
       principals: [cloudTrail],
       actions: ['kms:GenerateDataKey*'],
@@ -347,7 +442,7 @@ export class SageMakerSecurityMonitoring extends Construct {
         StringLike: { 'kms:EncryptionContext:aws:cloudtrail:arn': `arn:${stack.partition}:cloudtrail:*:${stack.account}:trail/${trailName}` },
       },
     }));
-    env.key.addToResourcePolicy(new iam.PolicyStatement({
+    this.addKeyStatement(env.key, new iam.PolicyStatement({
       sid: 'AllowCloudTrailToDescribeKey',
       principals: [cloudTrail],
       actions: ['kms:DescribeKey'],
