@@ -50,7 +50,9 @@ export function unacknowledgedFindings(scope: Stack | App): Finding[] {
 export function collectFindings(app: App): Finding[] {
   let synthError: unknown;
   try {
-    app.synth();
+    // Forced: an app a test already synthesized (Template.fromStack) is otherwise served from
+    // cache, without running the packs, and would report nothing.
+    app.synth({ force: true });
   } catch (e) {
     synthError = e;
   }
