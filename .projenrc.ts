@@ -71,7 +71,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     dirs: ['lib'],
     devdirs: ['test', 'examples', 'bench', 'projenrc'],
   },
-  gitignore: ['cdk.out/', 'bench/out/', '*.tsbuildinfo', 'security-report.md', '__pycache__/', '.venv/'],
+  gitignore: ['cdk.out/', 'bench/out/', '*.tsbuildinfo', 'security-report.md', '__pycache__/', '.venv/', 'test/.readme-snippets/'],
 });
 
 // `npx cdk synth` runs the main example; CloudFormation Validate turns schema errors into synth errors.

@@ -95,7 +95,7 @@ export class SecureMlPlatformStack extends Stack {
       autoScaling: { maxCapacity: 4, targetInvocationsPerInstance: 200 },
     });
     // The data scientist may invoke that endpoint, and only through the VPC's sagemaker.runtime endpoint.
-    churnEndpoint.grantInvoke(dataScientist, { vpcEndpoints: [churnEndpoint.runtimeVpcEndpoint] });
+    churnEndpoint.grantInvokeWithOptions(dataScientist, { vpcEndpoints: [churnEndpoint.runtimeVpcEndpoint] });
 
     // A VpcOnly Studio domain with two users, each with an own, audited role.
     const studio = new SecureStudioDomain(this, 'Studio', { environment: this.platform, domainName: 'ml-platform' });
@@ -117,23 +117,22 @@ export class SecureMlPlatformStack extends Stack {
     const sageMakerApi = this.platform.network.endpointFor(SageMakerEndpointService.SAGEMAKER_API)!;
     const guardrails = this.guardrails = new SageMakerGuardrails(this, 'Guardrails', {
       environment: this.platform,
-      securityGroups: [
-        notebook.securityGroup, notebook.jobSecurityGroup, training.securityGroup,
-        churnEndpoint.securityGroup, studio.securityGroup, studio.jobSecurityGroup,
-      ],
+      // Each workload's security groups (and those of the jobs it starts) join the allowlist.
+      workloads: [notebook, training, churnEndpoint, studio],
       presignedUrlVpcEndpointIds: [sageMakerApi.vpcEndpointId],
     });
     guardrails.attachToRolesIn(this);
     // Human roles also get the guardrails as permissions boundary: nothing granted later can exceed it.
     for (const role of [dataScientist, studioLauncher]) {
-      iam.PermissionsBoundary.of(role).apply(guardrails.permissionsBoundary!);
+      guardrails.applyPermissionsBoundaryTo(role);
     }
 
     // Detective controls: the incident playbook's API calls by threat category, an encrypted trail
     // with S3 data events, and AWS Config rules for SageMaker.
     new SageMakerSecurityMonitoring(this, 'SecurityMonitoring', {
       environment: this.platform,
-      watchedRoles: [pipelineRole, notebook.role, notebook.jobRole, training.trainingRole, churnEndpoint.role],
+      watchedRoles: [pipelineRole, notebook.jobRole],
+      watchedWorkloads: [notebook, training, churnEndpoint],
       trail: true,
       configRules: true,
       alertEmails: ['secops@example.com'],

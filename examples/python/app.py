@@ -116,7 +116,7 @@ class SecureMlPlatformStack(Stack):
             auto_scaling=EndpointAutoScalingOptions(max_capacity=4, target_invocations_per_instance=200),
         )
         # The data scientist may invoke that endpoint, and only through the VPC's sagemaker.runtime endpoint.
-        churn_endpoint.grant_invoke(data_scientist, vpc_endpoints=[churn_endpoint.runtime_vpc_endpoint])
+        churn_endpoint.grant_invoke_with_options(data_scientist, vpc_endpoints=[churn_endpoint.runtime_vpc_endpoint])
 
         # A VpcOnly Studio domain with two users, each with an own, audited role.
         studio = SecureStudioDomain(self, "Studio", environment=self.platform, domain_name="ml-platform")
@@ -139,23 +139,14 @@ class SecureMlPlatformStack(Stack):
             self,
             "Guardrails",
             environment=self.platform,
-            security_groups=[
-                notebook.security_group,
-                notebook.job_security_group,
-                training.security_group,
-                churn_endpoint.security_group,
-                studio.security_group,
-                studio.job_security_group,
-            ],
+            # Each workload's security groups (and those of the jobs it starts) join the allowlist.
+            workloads=[notebook, training, churn_endpoint, studio],
             presigned_url_vpc_endpoint_ids=[sagemaker_api.vpc_endpoint_id],
         )
         guardrails.attach_to_roles_in(self)
         # Human roles also get the guardrails as permissions boundary: nothing granted later can exceed it.
-        boundary = guardrails.permissions_boundary
-        if boundary is None:
-            raise ValueError("the guardrails have no permissions boundary")
         for role in [data_scientist, studio_launcher]:
-            iam.PermissionsBoundary.of(role).apply(boundary)
+            guardrails.apply_permissions_boundary_to(role)
 
         # Detective controls: the incident playbook's API calls by threat category, an encrypted trail
         # with S3 data events, and AWS Config rules for SageMaker.
@@ -163,7 +154,8 @@ class SecureMlPlatformStack(Stack):
             self,
             "SecurityMonitoring",
             environment=self.platform,
-            watched_roles=[pipeline_role, notebook.role, notebook.job_role, training.training_role, churn_endpoint.role],
+            watched_roles=[pipeline_role, notebook.job_role],
+            watched_workloads=[notebook, training, churn_endpoint],
             trail=True,
             config_rules=True,
             alert_emails=["secops@example.com"],
