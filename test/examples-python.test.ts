@@ -93,7 +93,7 @@ const BROKEN_COPIES: BrokenCopy[] = [
   {
     name: 'wrong argument type (a bucket as environment)',
     edit: (s) => replaceOnce(s, 'environment=self.platform,\n            job_name_prefix', 'environment=self.platform.data_bucket,\n            job_name_prefix'),
-    pyright: /"SecureBucket" cannot be assigned to parameter "environment"/,
+    pyright: /"ISecureBucket" cannot be assigned to parameter "environment"/,
   },
   {
     name: 'string for a number',
@@ -101,9 +101,9 @@ const BROKEN_COPIES: BrokenCopy[] = [
     pyright: /cannot be assigned to parameter "max_capacity"/,
   },
   {
-    name: 'unknown aws_cdk method (pyright cannot see aws_cdk)',
-    edit: (s) => replaceOnce(s, '.apply(boundary)', '.aply(boundary)'),
-    assembly: /'aws_cdk.aws_iam.PermissionsBoundary' has no attribute 'aply'/,
+    name: 'unknown aws_cdk attribute of a method result (pyright cannot see aws_cdk)',
+    edit: (s) => replaceOnce(s, 'sagemaker_api.vpc_endpoint_id', 'sagemaker_api.vpc_endpoint_idd'),
+    assembly: /'aws_cdk.aws_ec2.IInterfaceVpcEndpoint' has no attribute 'vpc_endpoint_idd'/,
   },
   {
     name: 'unknown aws_cdk class and static method',
@@ -185,8 +185,8 @@ describe('Python example (examples/python/app.py)', () => {
       'aws-cdk-lib.Duration#hours(1;)',
       'aws-cdk-lib.Stack#region',
       'aws-cdk-lib.aws_iam.AccountRootPrincipal#<init>(0;)',
-      'aws-cdk-lib.aws_iam.PermissionsBoundary#of(1;)',
-      'aws-cdk-lib.aws_iam.PermissionsBoundary#apply(1;)',
+      // `network.endpoint_for(...)` returns an aws_cdk interface: its attribute is resolved through it
+      'aws-cdk-lib.aws_ec2.IVpcEndpoint#vpcEndpointId',
     ]));
   });
 

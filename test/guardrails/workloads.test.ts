@@ -151,17 +151,22 @@ describe('guardrails agree with the workloads of the stacks they govern', () => 
     return new sfn.StateMachine(scope, id, { definitionBody: sfn.DefinitionBody.fromChainable(task), role: iam.Role.fromRoleArn(scope, `${id}Role`, STATE_MACHINE_ROLE) });
   }
 
-  const notebook = (scope: Construct, id: string, instanceType: string, tags?: Record<string, string>) => new sagemaker.CfnNotebookInstance(scope, id, {
-    instanceType, roleArn: 'arn:aws:iam::111122223333:role/nb', tags: tags ? Object.entries(tags).map(([key, value]) => ({ key, value })) : undefined,
-  });
+  const notebook = (scope: Construct, id: string, instanceType: string, tags?: Record<string, string>) =>
+    new sagemaker.CfnNotebookInstance(scope, id, {
+      instanceType, roleArn: 'arn:aws:iam::111122223333:role/nb', tags: tags ? Object.entries(tags).map(([key, value]) => ({ key, value })) : undefined,
+    });
 
   // One app for the disagreements (validation reports them all at once), one for what passes.
   const bad = (() => {
     const app = newTestApp();
     const stack = new Stack(app, 'Platform');
     new SageMakerGuardrails(stack, 'G', {
-      organizationWide: true, notebookInstanceTypes: ['ml.t3.*', 'ml.m5.xlarge'], studioInstanceTypes: ['ml.t3.*'],
-      endpointInstanceTypes: ['ml.m5.*'], trainingInstanceTypes: ['ml.m5.*'], requiredTags: ['cost-center'],
+      organizationWide: true,
+      notebookInstanceTypes: ['ml.t3.*', 'ml.m5.xlarge'],
+      studioInstanceTypes: ['ml.t3.*'],
+      endpointInstanceTypes: ['ml.m5.*'],
+      trainingInstanceTypes: ['ml.m5.*'],
+      requiredTags: ['cost-center'],
     });
     notebook(stack, 'OldNotebook', 'ml.t2.medium', { 'cost-center': 'ml' });
     notebook(stack, 'UntaggedNotebook', 'ml.t3.medium');
@@ -173,7 +178,11 @@ describe('guardrails agree with the workloads of the stacks they govern', () => 
     });
     new sagemaker.CfnEndpoint(stack, 'UntaggedEndpoint', { endpointConfigName: 'c' });
     new sagemaker.CfnDomain(stack, 'Domain', {
-      authMode: 'IAM', domainName: 'd', vpcId: 'vpc-1', subnetIds: ['subnet-1'], tags: [{ key: 'cost-center', value: 'ml' }],
+      authMode: 'IAM',
+      domainName: 'd',
+      vpcId: 'vpc-1',
+      subnetIds: ['subnet-1'],
+      tags: [{ key: 'cost-center', value: 'ml' }],
       defaultUserSettings: { executionRole: 'arn:aws:iam::111122223333:role/d', jupyterLabAppSettings: { defaultResourceSpec: { instanceType: 'ml.g5.xlarge' } } },
     });
     trainingStateMachine(stack, 'Training', { ResourceConfig: { InstanceType: 'ml.c5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 }, Tags: [{ Key: 'owner', Value: 'x' }] });
@@ -201,14 +210,14 @@ describe('guardrails agree with the workloads of the stacks they govern', () => 
 
   test('what passes: allowed types, tags from Tags.of and stack tags, tokens and runtime paths are not judged', () => {
     const app = newTestApp();
-    const stack = new Stack(app, 'Platform', { tags: { 'team': 'ml' } });
+    const stack = new Stack(app, 'Platform', { tags: { team: 'ml' } });
     new SageMakerGuardrails(stack, 'G', { organizationWide: true, trainingInstanceTypes: ['ml.m5.*'], requiredTags: ['cost-center', 'team'] });
     const nb = notebook(stack, 'Notebook', 'ml.t3.medium');
     Tags.of(nb).add('cost-center', 'ml');
     notebook(stack, 'TokenNotebook', Token.asString({ 'Fn::ImportValue': 'notebook-instance-type' }), { 'cost-center': 'ml' });
     trainingStateMachine(stack, 'Training', {
-      'ResourceConfig': { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
-      'Tags': [{ Key: 'cost-center', Value: 'ml' }, { Key: 'team', Value: stack.stackName }],
+      ResourceConfig: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeSizeInGB: 30 },
+      Tags: [{ Key: 'cost-center', Value: 'ml' }, { Key: 'team', Value: stack.stackName }],
     });
     trainingStateMachine(stack, 'DynamicTraining', { 'ResourceConfig': { 'InstanceType.$': '$.type', 'InstanceCount': 1 }, 'Tags.$': '$.tags' });
     expect(synthErrors(app)).toBe('');

@@ -130,7 +130,7 @@ describe('delivery: EventBridge may publish to the topic and the queue, and use 
       expect([id, evaluate([topicPolicy], publish)]).toEqual([id, 'Allow']);
       expect(evaluate([topicPolicy], { ...publish, context: { ...publish.context, 'aws:SecureTransport': 'false' } })).toBe('ExplicitDeny');
     }
-    expect(evaluate([topicPolicy], { action: 'sns:Publish', resource: TOPIC, context: { 'aws:SourceArn': `arn:aws:events:us-east-1:444455556666:rule/x`, 'aws:SecureTransport': 'true' } })).toBe('ImplicitDeny');
+    expect(evaluate([topicPolicy], { action: 'sns:Publish', resource: TOPIC, context: { 'aws:SourceArn': 'arn:aws:events:us-east-1:444455556666:rule/x', 'aws:SecureTransport': 'true' } })).toBe('ImplicitDeny');
   });
 
   test('the dead-letter queue admits sqs:SendMessage from each rule only', () => {
