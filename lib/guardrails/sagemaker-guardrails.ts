@@ -284,7 +284,7 @@ export class SageMakerGuardrails extends Construct {
       ...(props.securityGroups ?? []).map((sg) => sg.securityGroupId),
       ...(props.securityGroupIds ?? []),
     ];
-    this.workloadList.push(...(props.workloads ?? []));
+    (props.workloads ?? []).forEach((w) => this.addWorkload(w));
     this.securityGroupIdList = Lazy.uncachedList({ produce: () => this.currentSecurityGroupIds() });
     this.securityGroupsAtConstruction = this.currentSecurityGroupIds().length > 0;
     const inputs = this.inputs(env, props);
@@ -336,6 +336,13 @@ export class SageMakerGuardrails extends Construct {
    * @param workload the workload whose security groups the guardrails allow
    */
   public addWorkload(workload: ec2.IConnectable): void {
+    if (Construct.isConstruct(workload) && Stack.of(workload) !== Stack.of(this)) {
+      // The deny statements would name the workload's security groups: this stack would depend on
+      // the workload's, which already depends on the environment's (a cycle, or a hidden coupling).
+      throw validationError(this, 'GuardrailsWorkloadInOtherStack',
+        `${workload.node.path} is in stack ${Stack.of(workload).node.path}, but SageMakerGuardrails ${this.node.path} is in stack ${Stack.of(this).node.path}: its deny policies would reference the workload's security groups across stacks, and the workload's stack already depends on the environment. ` +
+        `Create the guardrails in the workload's stack (new SageMakerGuardrails(stack, 'Guardrails', { environment, workloads: [...] }) there), one per team stack.`);
+    }
     if (!this.workloadList.includes(workload)) {
       this.workloadList.push(workload);
     }
@@ -471,8 +478,15 @@ export class SageMakerGuardrails extends Construct {
     }
     this.refuseIdentityCenterRole(role, 'attachTo');
     this.attached.add(role);
+    // A role of another stack lists the policies itself, so that its stack depends on this one
+    // (as it does on the environment) and not the other way round.
+    const fromRoleSide = role instanceof iam.Role && Stack.of(role) !== Stack.of(this);
     for (const policy of this.policies) {
-      policy.attachToRole(role);
+      if (fromRoleSide) {
+        role.addManagedPolicy(policy);
+      } else {
+        policy.attachToRole(role);
+      }
     }
   }
 
@@ -514,6 +528,11 @@ export class SageMakerGuardrails extends Construct {
   public _attachToRoleResource(role: CfnResource): void {
     if (this.attached.has(role)) {
       return;
+    }
+    if (Stack.of(role) !== Stack.of(this)) {
+      throw validationError(this, 'GuardrailsL1RoleInOtherStack',
+        `the role ${role.node.path} (an L1 resource, such as a custom resource provider's) is in stack ${Stack.of(role).node.path}, but SageMakerGuardrails ${this.node.path} is in stack ${Stack.of(this).node.path}: attaching its policies would make this stack depend on that one. ` +
+        'Create a SageMakerGuardrails in that stack and call attachToRolesIn there.');
     }
     this.attached.add(role);
     // A role that is only an L1 resource (e.g. a custom resource provider's): list it by name.

@@ -253,6 +253,15 @@ export class SageMakerSecurityMonitoring extends Construct {
     }
 
     const watched = [...(props.watchedRoles ?? []), ...(props.watchedWorkloads ?? []).map((w, i) => this.roleOf(w, i))];
+    for (const role of watched) {
+      if (role instanceof iam.Role && Stack.of(role) !== stack) {
+        // The rule's pattern would name the role: this stack would depend on the role's stack,
+        // which depends on the environment's (usually this one): a cycle.
+        throw validationError(this, 'WatchedRoleInOtherStack',
+          `the watched role ${role.node.path} is in stack ${Stack.of(role).node.path}, but SageMakerSecurityMonitoring ${this.node.path} is in stack ${stack.node.path}: its rule would reference the role across stacks. ` +
+          'Give the role a fixed `roleName` and watch it here as `iam.Role.fromRoleName(this, ..., name)`, or watch it from a monitoring in its own stack (with `watchIamEvents` where IAM events arrive).');
+      }
+    }
     if (watched.length > 0 && this.watchIamEvents(stack, props.watchIamEvents)) {
       this.addCategoryRule(SageMakerThreatCategory.ROLE_CHANGE, {
         source: ['aws.iam'],

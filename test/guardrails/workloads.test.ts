@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { SageMakerGuardrails, SageMakerGuardrailsProps } from '../../lib';
+import { SageMakerEnvironment, SageMakerGuardrails, SageMakerGuardrailsProps, SecureNotebook } from '../../lib';
 import { newTestApp, newTestStack } from '../helpers/compliance';
 import { evaluate, PolicyJson } from '../helpers/iam-eval';
 
@@ -286,5 +286,33 @@ describe('roles IAM cannot change, and imported roles', () => {
     Annotations.fromStack(stack).hasWarning('/S/G', Match.stringLikeRegexp('role platform-admin \\(S/Imported\\) is imported: .*no boundary is applied.*attachTo\\(role\\)'));
     const noBoundary = new SageMakerGuardrails(stack, 'G2', { organizationWide: true, permissionsBoundary: false });
     expect(() => noBoundary.applyPermissionsBoundaryTo(own)).toThrow(/permissionsBoundary: false/);
+  });
+});
+
+describe('guardrails and workloads in different stacks', () => {
+  const env = { account: '111111111111', region: 'eu-west-1' };
+  const layout = () => {
+    const app = newTestApp();
+    const platform = new Stack(app, 'Platform', { env });
+    const environment = new SageMakerEnvironment(platform, 'Env', { environmentName: 'ml' });
+    const guardrails = new SageMakerGuardrails(platform, 'Guardrails', { environment });
+    const team = new Stack(app, 'Team', { env });
+    const notebook = new SecureNotebook(team, 'Nb', { environment, notebookName: 'team-nb' });
+    return { app, platform, team, guardrails, notebook };
+  };
+
+  test('a workload of another stack is refused with the fix (guardrails in the workload\'s stack), not a dependency cycle', () => {
+    const { guardrails, notebook } = layout();
+    expect(() => guardrails.addWorkload(notebook)).toThrow(/in stack Team, but SageMakerGuardrails .* is in stack Platform.*Create the guardrails in the workload's stack/);
+  });
+
+  test('roles of another stack attach the policies from their side: the platform stack does not depend on the team stack', () => {
+    const { app, platform, team, guardrails, notebook } = layout();
+    guardrails.attachToRolesIn(team);
+    app.synth();
+    expect(platform.dependencies).toEqual([]);
+    expect(team.dependencies).toContain(platform);
+    const role = Template.fromStack(team).toJSON().Resources[team.getLogicalId(notebook.role.node.defaultChild as iam.CfnRole)];
+    expect(JSON.stringify(role.Properties.ManagedPolicyArns)).toContain('Fn::ImportValue');
   });
 });

@@ -3,7 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { SageMakerSecurityMonitoring, SageMakerSecurityMonitoringProps, SageMakerWorkloadRole } from '../../lib';
+import { SageMakerEnvironment, SageMakerSecurityMonitoring, SageMakerSecurityMonitoringProps, SageMakerWorkloadRole, SecureNotebook } from '../../lib';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { evaluate, PolicyJson, StatementJson, substituteRefs } from '../helpers/iam-eval';
 
@@ -164,5 +164,18 @@ describe('delivery: EventBridge may publish to the topic and the queue, and use 
     expect(text).toMatch(/"Action":\["kms:Decrypt","kms:GenerateDataKey"\]/);
     expect(text).toMatch(/"kms:EncryptionContext:aws:sns:topicArn":.*:sns:us-east-1:111122223333:sagemaker-security-alerts"/);
     expect(text).toContain('"kms:EncryptionContext:aws:sqs:arn"');
+  });
+});
+
+describe('watched roles of another stack', () => {
+  test('are refused with the fix instead of a dependency cycle', () => {
+    const app = newTestApp();
+    const env = { account: '111111111111', region: 'us-east-1' };
+    const platform = new Stack(app, 'Platform', { env });
+    const environment = new SageMakerEnvironment(platform, 'Env', { environmentName: 'ml' });
+    const team = new Stack(app, 'Team', { env });
+    const notebook = new SecureNotebook(team, 'Nb', { environment, notebookName: 'team-nb' });
+    expect(() => new SageMakerSecurityMonitoring(platform, 'Monitoring', { environment, watchedWorkloads: [notebook] }))
+      .toThrow(/is in stack Team, but SageMakerSecurityMonitoring .* is in stack Platform.*iam.Role.fromRoleName/);
   });
 });
