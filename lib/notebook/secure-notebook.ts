@@ -394,6 +394,8 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
       defaultPrefix: `${this.workspacePrefix}sdk`,
       roleArn: this.jobRole.roleArn,
       tags: [{ Key: NOTEBOOK_OWNER_TAG, Value: this.notebookName }],
+      // Jobs and models launched from the notebook carry the environment tag too (guardrails may require it).
+      environmentName: env.environmentName,
     });
     const scriptOptions = {
       notebookName: this.notebookName,

@@ -345,6 +345,8 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
       defaultBucket: env.artifactsBucket.bucketName,
       defaultPrefix: `${this.workspacePrefix}users/${STUDIO_USER_PLACEHOLDER}/sdk`,
       tags: [{ Key: STUDIO_DOMAIN_TAG, Value: this.domainName }],
+      // Jobs and models launched from Studio carry the environment tag too (guardrails may require it).
+      environmentName: env.environmentName,
     });
     const script = studioLifecycleScript({
       sdkDefaultsJson: JSON.stringify(defaults, undefined, 2),

@@ -94,7 +94,11 @@ describe('SecureNotebook', () => {
       expect(training.ResourceConfig.VolumeKmsKeyId).toMatch(/SecureSageMakerEnvironmentKey.*\.Arn/);
       expect(training.OutputDataConfig.KmsKeyId).toMatch(/SecureSageMakerEnvironmentKey.*\.Arn/);
       expect(training.RoleArn).toMatch(/^<NbJobRole.*\.Arn>$/);
-      expect(training.Tags).toEqual([{ Key: 'secure-sagemaker:notebook', Value: 'explore' }]);
+      // the ownership tag, and the environment tag that guardrails may require
+      expect(training.Tags).toEqual([
+        { Key: 'secure-sagemaker:notebook', Value: 'explore' },
+        { Key: 'secure-sagemaker:environment', Value: SageMakerEnvironment.of(stack).environmentName },
+      ]);
       expect(config.SageMaker.ProcessingJob.NetworkConfig).toMatchObject({
         EnableNetworkIsolation: true,
         EnableInterContainerTrafficEncryption: true,

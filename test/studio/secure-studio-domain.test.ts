@@ -151,7 +151,11 @@ describe('SecureStudioDomain', () => {
       expect(training.VpcConfig.Subnets).toEqual([expect.stringMatching(/Subnet1/), expect.stringMatching(/Subnet2/)]);
       expect(training.VpcConfig.SecurityGroupIds).toEqual([expect.stringMatching(/^<StudioJobSecurityGroup.*\.GroupId>$/)]);
       expect(training.ResourceConfig.VolumeKmsKeyId).toMatch(/SecureSageMakerEnvironmentKey.*\.Arn/);
-      expect(training.Tags).toEqual([{ Key: 'secure-sagemaker:studio-domain', Value: 'research' }]);
+      // the ownership tag, and the environment tag that guardrails may require
+      expect(training.Tags).toEqual([
+        { Key: 'secure-sagemaker:studio-domain', Value: 'research' },
+        { Key: 'secure-sagemaker:environment', Value: SageMakerEnvironment.of(stack).environmentName },
+      ]);
       expect(training.RoleArn).toBeUndefined();
       expect(config.SageMaker.PythonSDK.Modules.Session).toEqual({
         DefaultS3Bucket: expect.stringMatching(/ArtifactsBucket/),
