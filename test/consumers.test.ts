@@ -49,3 +49,15 @@ describe.each(APPS)('consumer app %s', (name) => {
     }
   });
 });
+
+test('the sandbox really tears down: every stateful resource is deleted with the stack', () => {
+  const app = build('sandbox-destroy');
+  app.synth();
+  const [t] = templatesIn(app.outdir);
+  const stateful = ['AWS::S3::Bucket', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::SageMaker::Domain', 'AWS::SageMaker::UserProfile'];
+  const resources = Object.values(t.template.Resources ?? {}) as Array<{ Type: string; DeletionPolicy?: string }>;
+  for (const type of stateful) {
+    const of = resources.filter((r) => r.Type === type);
+    expect([type, of.length > 0, of.every((r) => r.DeletionPolicy === 'Delete')]).toEqual([type, true, true]);
+  }
+});

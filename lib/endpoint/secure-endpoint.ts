@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -390,6 +390,10 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
       retention: env.logRetention,
       removalPolicy: env.removalPolicy,
     });
+    if (env.removalPolicy !== RemovalPolicy.RETAIN) {
+      acknowledge(this.logGroup, `The environment ${env.environmentName} is a sandbox (removalPolicy ${env.removalPolicy}): the endpoint's log group is deleted with the stack by the user's named opt-out.`,
+        'SageMakerSecurity-LogGroupRetained');
+    }
     allowLogGroupsToUseKey(this, env.key, [logGroupName]);
 
     // The model role.

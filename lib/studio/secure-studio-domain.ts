@@ -138,7 +138,7 @@ export interface SecureStudioDomainProps {
    * What happens to the domain (and so its home EFS file system with every user's files) and its
    * user profiles when they leave the stack. Anything but `RETAIN` is warned about.
    *
-   * @default RemovalPolicy.RETAIN
+   * @default - the environment's removal policy (RETAIN unless the environment is a sandbox)
    */
   readonly removalPolicy?: RemovalPolicy;
 
@@ -260,7 +260,7 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
     // The lifecycle configuration is '<domain name>-sdk-defaults': this claim covers its name too.
     claimSageMakerName(this, NAME_KINDS.domain, this.domainName);
     this.authMode = props.authMode ?? StudioAuthMode.IAM;
-    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.removalPolicy = props.removalPolicy ?? env.removalPolicy;
     const idleMinutes = props.idleTimeout ? this.idleMinutesOf(props.idleTimeout) : MIN_IDLE_MINUTES;
     const allowedInstanceTypes = props.allowedInstanceTypes ?? DEFAULT_ALLOWED_INSTANCE_TYPES;
     const defaultInstanceType = props.defaultInstanceType ?? 'ml.t3.medium';
@@ -428,7 +428,8 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
     if (this.removalPolicy !== RemovalPolicy.RETAIN) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioNotRetained',
         `removalPolicy is ${this.removalPolicy}: the domain, its user profiles and the home EFS file system with every user's files can be deleted with the stack.`);
-      acknowledge(this.domain, `The removal policy ${this.removalPolicy} was chosen explicitly with the \`removalPolicy\` prop of SecureStudioDomain, which warns at synth time.`,
+      const chosenBy = props.removalPolicy !== undefined ? 'the `removalPolicy` prop of SecureStudioDomain' : `the removalPolicy of the sandbox environment ${env.environmentName}`;
+      acknowledge(this.domain, `The removal policy ${this.removalPolicy} was chosen explicitly with ${chosenBy}, which warns at synth time.`,
         'SageMakerSecurity-DomainHomeEfsRetained');
     }
     if (props.enableNotebookOutputSharing) {
