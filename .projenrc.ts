@@ -64,6 +64,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // jsii compiles lib/ in place: tests must load the TypeScript sources, never stale .js.
       moduleFileExtensions: ['ts', 'js', 'json', 'node'],
       testTimeout: 120_000,
+      // Coverage instrumentation more than doubles the suite's time on 2 cores and proves nothing
+      // the assertions do not: measure it on demand (`npx jest --coverage`).
+      collectCoverage: false,
       coverageReporters: ['text-summary', 'lcov'],
     },
   },
