@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { validationError } from '../private/errors';
 import { markManagedPolicyPrincipal } from '../private/grants';
-import { MANAGED_POLICY_SIZE_LIMIT, policySize, statementSize } from '../private/policy-size';
+import { MANAGED_POLICY_SIZE_LIMIT, ManagedPolicyPacker, MAX_MANAGED_POLICIES, policySize } from '../private/policy-size';
 
 
 /**
@@ -49,8 +49,7 @@ export interface SageMakerWorkloadRoleProps {
  */
 export class SageMakerWorkloadRole extends iam.Role {
   private readonly policyDescription?: string;
-  private readonly policies: iam.ManagedPolicy[] = [];
-  private currentPolicySize = 0;
+  private readonly packer: ManagedPolicyPacker;
 
   constructor(scope: Construct, id: string, props: SageMakerWorkloadRoleProps = {}) {
     validateRoleProps(scope, props);
@@ -67,12 +66,22 @@ export class SageMakerWorkloadRole extends iam.Role {
       (this.node.defaultChild as iam.CfnRole).maxSessionDuration = props.maxSessionDuration.toSeconds();
     }
     this.policyDescription = props.description;
+    this.packer = new ManagedPolicyPacker(Stack.of(this), (n) => {
+      const policy = new iam.ManagedPolicy(this, n === 0 ? 'Permissions' : `Permissions${n + 1}`, {
+        // Cut to IAM's 1,000 characters once a token description resolves (a reference cannot be cut: the path is used then).
+        description: Lazy.string({ produce: () => this.policyDescriptionText(n) }),
+      });
+      this.addManagedPolicy(policy);
+      return policy;
+    }, () => validationError(this, 'TooManyPermissions',
+      `the permissions of ${this.node.path} need more than ${MAX_MANAGED_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters (the default IAM quota per role). ` +
+      'Grant fewer, broader prefixes (for example one per team instead of one per dataset) or split the workload into two roles.'));
     // Grants to this role need no managed-policy adapter: its own policy writes managed policies.
     markManagedPolicyPrincipal(this);
 
     // Safety net: the split below works on estimates taken when statements are added.
     this.node.addValidation({
-      validate: () => this.policies
+      validate: () => this.packer.policies
         .map((p) => [p, policySize(p)] as const)
         .filter(([, size]) => size > MANAGED_POLICY_SIZE_LIMIT)
         .map(([p, size]) => `the permissions policy ${p.node.path} is ${size} characters, over the IAM limit of ${MANAGED_POLICY_SIZE_LIMIT}. Grant fewer, broader prefixes or split the workload into two roles.`),
@@ -87,26 +96,7 @@ export class SageMakerWorkloadRole extends iam.Role {
    * @param statement the statement
    */
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    const size = statementSize(Stack.of(this), statement);
-    let policy = this.policies[this.policies.length - 1];
-    if (!policy || this.currentPolicySize + size > POLICY_SPLIT_BUDGET) {
-      if (this.policies.length >= MAX_MANAGED_POLICIES_PER_ROLE) {
-        throw validationError(this, 'TooManyPermissions',
-          `the permissions of ${this.node.path} need more than ${MAX_MANAGED_POLICIES_PER_ROLE} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters (the default IAM quota per role). ` +
-          'Grant fewer, broader prefixes (for example one per team instead of one per dataset) or split the workload into two roles.');
-      }
-      const n = this.policies.length;
-      policy = new iam.ManagedPolicy(this, n === 0 ? 'Permissions' : `Permissions${n + 1}`, {
-        // Cut to IAM's 1,000 characters once a token description resolves (a reference cannot be cut: the path is used then).
-        description: Lazy.string({ produce: () => this.policyDescriptionText(n) }),
-      });
-      this.addManagedPolicy(policy);
-      this.policies.push(policy);
-      this.currentPolicySize = EMPTY_POLICY_SIZE;
-    }
-    policy.addStatements(statement);
-    this.currentPolicySize += size;
-    return { statementAdded: true, policyDependable: policy };
+    return { statementAdded: true, policyDependable: this.packer.add(statement) };
   }
 
   /** The description of the `n`th managed policy, at most 1,000 characters. */
@@ -121,7 +111,7 @@ export class SageMakerWorkloadRole extends iam.Role {
    * with the first permission, so a role without permissions has no empty policy).
    */
   public get permissionPolicies(): iam.ManagedPolicy[] {
-    return [...this.policies];
+    return this.packer.policies;
   }
 }
 
@@ -157,9 +147,3 @@ function validateRoleProps(scope: Construct, props: SageMakerWorkloadRoleProps):
   }
 }
 
-/** Room kept below the IAM limit, since sizes are estimated with references unresolved. */
-const POLICY_SPLIT_BUDGET = MANAGED_POLICY_SIZE_LIMIT - 400;
-/** `{"Statement":[],"Version":"2012-10-17"}` */
-const EMPTY_POLICY_SIZE = 40;
-/** Default IAM quota of managed policies attached to one role. */
-const MAX_MANAGED_POLICIES_PER_ROLE = 10;

@@ -2,7 +2,7 @@ import { Annotations, Names, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { validationError } from './errors';
-import { MANAGED_POLICY_SIZE_LIMIT, statementSize } from './policy-size';
+import { MANAGED_POLICY_SIZE_LIMIT, ManagedPolicyPacker, MAX_MANAGED_POLICIES } from './policy-size';
 import { setAcknowledgementScope } from './wildcards';
 
 /**
@@ -62,13 +62,6 @@ function identityOf(principal: iam.IPrincipal): Identity | undefined {
   return undefined;
 }
 
-/** Room kept below the IAM limit, since sizes are estimated with references unresolved. */
-const SPLIT_BUDGET = MANAGED_POLICY_SIZE_LIMIT - 400;
-/** `{"Statement":[],"Version":"2012-10-17"}` */
-const EMPTY_POLICY_SIZE = 40;
-/** Default IAM quota of managed policies attached to one role, user or group. */
-const MAX_POLICIES = 10;
-
 /**
  * The customer-managed policies that hold what this library grants to one identity it did not
  * create. Found through the tree (a child of the identity), so every grant to the same identity
@@ -82,28 +75,16 @@ class GrantsToIdentity extends Construct {
     return existing instanceof GrantsToIdentity ? existing : new GrantsToIdentity(identity);
   }
 
-  private readonly policies: iam.ManagedPolicy[] = [];
-  private currentSize = 0;
+  private readonly packer: ManagedPolicyPacker;
 
   private constructor(private readonly identity: Identity) {
     super(identity.construct as Construct, GrantsToIdentity.ID);
+    this.packer = new ManagedPolicyPacker(Stack.of(this), (n) => this.newPolicy(n), () => validationError(this, 'TooManyGrants',
+      `the grants of cdk-secure-sagemaker to ${this.identity.label} need more than ${MAX_MANAGED_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters. Grant fewer resources to this identity, or give it a role per workload.`));
   }
 
   public add(statement: iam.PolicyStatement): iam.ManagedPolicy {
-    const size = statementSize(Stack.of(this), statement);
-    let policy = this.policies[this.policies.length - 1];
-    if (!policy || this.currentSize + size > SPLIT_BUDGET) {
-      if (this.policies.length >= MAX_POLICIES) {
-        throw validationError(this, 'TooManyGrants',
-          `the grants of cdk-secure-sagemaker to ${this.identity.label} need more than ${MAX_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters. Grant fewer resources to this identity, or give it a role per workload.`);
-      }
-      policy = this.newPolicy(this.policies.length);
-      this.policies.push(policy);
-      this.currentSize = EMPTY_POLICY_SIZE;
-    }
-    policy.addStatements(statement);
-    this.currentSize += size;
-    return policy;
+    return this.packer.add(statement);
   }
 
   private newPolicy(n: number): iam.ManagedPolicy {
