@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { collectFindings, Finding, formatFindings, newTestApp } from './helpers/compliance';
+import { templateFindings, unneededTemplateAcknowledgements } from './helpers/template-scan';
 
 /**
  * Small apps written the way platform and data-science teams write them from the README
@@ -39,6 +41,12 @@ describe.each(APPS)('consumer app %s', (name) => {
 
   test('synthesizes with zero unacknowledged findings under all five packs and CloudFormation Validate', () => {
     expect(formatFindings(findings)).toBe('');
+  });
+
+  test('the templates as written have zero unacknowledged findings, and every acknowledgement they carry is needed there', () => {
+    const assembly = new CloudAssembly(app.outdir);
+    expect(templateFindings(assembly)).toEqual([]);
+    expect(unneededTemplateAcknowledgements(assembly)).toEqual([]);
   });
 
   test('every stack stays under 500 resources and 1 MB of template', () => {

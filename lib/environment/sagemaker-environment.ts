@@ -1,15 +1,15 @@
-import { Annotations, Aspects, Duration, Names, RemovalPolicy, Resource, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Resource, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { WriteNagSuppressionsToCloudFormationAspect } from 'cdk-nag';
 import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
 import { ISageMakerEnvironment, ISageMakerNetwork, ISecureBucket } from './interfaces';
 import { logGroupsStatement, sageMakerGrantsStatement, serviceDeliveryStatement } from './key-policy';
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
 import { SecureBucket } from './secure-bucket';
+import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 
@@ -346,7 +346,7 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
     }
 
     Tags.of(this).add('secure-sagemaker:environment', this.environmentName);
-    addSuppressionWriter(Stack.of(this));
+    writeAcknowledgementsIntoTemplates(Stack.of(this));
   }
 
   /**
@@ -444,19 +444,4 @@ function validateEnvironmentName(scope: IConstruct, name: string): void {
       `\`environmentName\` '${name}' must be 1-32 letters, digits or single hyphens, starting and ending with a letter or digit (it is used in the key alias, log group, topic and trail names). Pick a name such as 'ml-prod'.`,
     );
   }
-}
-
-const SUPPRESSION_WRITER = Symbol.for('cdk-secure-sagemaker.suppression-writer');
-
-/**
- * Writes every acknowledgement in the stack into the template (`cdk_nag` metadata), so reviewers
- * read each exception and its reason in the artifact they review. Added once per stack.
- */
-function addSuppressionWriter(stack: Stack): void {
-  const marked = stack as unknown as Record<symbol, boolean>;
-  if (marked[SUPPRESSION_WRITER]) {
-    return;
-  }
-  marked[SUPPRESSION_WRITER] = true;
-  Aspects.of(stack).add(new WriteNagSuppressionsToCloudFormationAspect());
 }

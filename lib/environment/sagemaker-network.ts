@@ -10,6 +10,7 @@ import { ISageMakerNetwork } from './interfaces';
 import { allowLogGroupsToUseKey } from './key-policy';
 import { SageMakerWorkloadRole } from './workload-role';
 import { acknowledge } from '../private/acknowledge';
+import { acknowledgeRestrictedDefaultSecurityGroup } from '../private/auto-delete';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 
@@ -309,6 +310,7 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
           { name: 'workloads', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 },
         ],
       });
+      acknowledgeRestrictedDefaultSecurityGroup(ownedVpc);
       this.vpc = ownedVpc;
       this.vpcSubnets = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
 

@@ -1,6 +1,5 @@
 import {
   App,
-  Aspects,
   IPolicyValidationContext,
   IPolicyValidationPlugin,
   PolicyValidationPluginReport,
@@ -15,9 +14,9 @@ import {
   NagPack,
   NIST80053R5Checks,
   PCIDSS321Checks,
-  WriteNagSuppressionsToCloudFormationAspect,
 } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { writeAcknowledgementsIntoTemplates } from './acknowledgement-writer';
 import { SageMakerSecurityChecks } from './sagemaker-security-checks';
 import { validationError } from '../private/errors';
 
@@ -106,9 +105,8 @@ export class SageMakerCompliance {
       return existing.packs;
     }
 
-    // One pack writing the acknowledgements into the templates is enough for all of them.
     const props = { verbose: options.verbose ?? false };
-    const packs: NagPack[] = [new SageMakerSecurityChecks(scope, { ...props, writeSuppressionsToCloudFormation: true })];
+    const packs: NagPack[] = [new SageMakerSecurityChecks(scope, props)];
     if (options.awsSolutions ?? true) {
       packs.push(new AwsSolutionsChecks(scope, props));
     }
@@ -121,12 +119,11 @@ export class SageMakerCompliance {
     if (options.pciDss321 ?? true) {
       packs.push(new PCIDSS321Checks(scope, props));
     }
-    markSuppressionWriter(scope);
-    // Aspects stop at stage boundaries: give each nested stage its own writer.
+    // Each acknowledgement is written into the templates once, where it applies. Aspects stop at
+    // stage boundaries: each nested stage gets the writer too.
     for (const c of scope.node.findAll()) {
-      if (c !== scope && Stage.isStage(c) && !hasSuppressionWriter(c)) {
-        Aspects.of(c).add(new WriteNagSuppressionsToCloudFormationAspect());
-        markSuppressionWriter(c);
+      if (Stage.isStage(c)) {
+        writeAcknowledgementsIntoTemplates(c);
       }
     }
 
@@ -150,7 +147,6 @@ interface Registration {
 }
 
 const REGISTRATION = Symbol.for('cdk-secure-sagemaker.compliance');
-const SUPPRESSION_WRITER = Symbol.for('cdk-secure-sagemaker.compliance.suppression-writer');
 const GATE = Symbol.for('cdk-secure-sagemaker.compliance.nested-stage-gate');
 
 function registrationOf(c: IConstruct): Registration | undefined {
@@ -159,14 +155,6 @@ function registrationOf(c: IConstruct): Registration | undefined {
 
 function setRegistration(stage: Stage, registration: Registration): void {
   Object.defineProperty(stage, REGISTRATION, { value: registration, enumerable: false });
-}
-
-function hasSuppressionWriter(stage: Stage): boolean {
-  return (stage as unknown as Record<symbol, boolean>)[SUPPRESSION_WRITER] === true;
-}
-
-function markSuppressionWriter(stage: Stage): void {
-  Object.defineProperty(stage, SUPPRESSION_WRITER, { value: true, enumerable: false, configurable: true });
 }
 
 function optionsKey(o: SageMakerComplianceOptions): string {

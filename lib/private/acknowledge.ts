@@ -1,5 +1,24 @@
-import { Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+
+/**
+ * A rule ID of a pack the library is checked against (`<pack>-<rule>`, with cdk-nag's
+ * `[<finding>]` suffix for rules that report findings), or of aws-cdk-lib's CloudFormation
+ * Validate plugin. A test checks that every ID the library acknowledges exists in its pack.
+ */
+export type RuleId =
+  | `AwsSolutions-${string}`
+  | `HIPAA.Security-${string}`
+  | `NIST.800.53.R5-${string}`
+  | `PCI.DSS.321-${string}`
+  | `SageMakerSecurity-${string}`
+  | `CloudFormation-Validate::${string}`;
+
+/**
+ * Construct metadata holding acknowledgements of findings that only a scanner of the written
+ * template reports (see `acknowledgeInTemplate`). The acknowledgement writer reads it.
+ */
+export const TEMPLATE_ACKNOWLEDGEMENTS_METADATA = 'cdk-secure-sagemaker:template-acknowledgements';
 
 /**
  * Acknowledges rule findings on a construct (and its children) with a specific reason.
@@ -9,11 +28,49 @@ import { IConstruct } from 'constructs';
  * metadata) so reviewers see each exception and why it was taken.
  */
 export function acknowledge(scope: IConstruct, reason: string, ...ids: string[]): void {
+  // A reason a reviewer can act on, not a shrug.
+  checkReason(reason, ids);
+  Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason })));
+}
+
+/**
+ * Acknowledges findings that the packs report only over the template as written, not over the
+ * construct tree: on a resource aws-cdk-lib writes as a raw `CfnResource` (a custom-resource
+ * provider's role and handler, which a template read back as typed L1s exposes to every rule), or
+ * for a rule that reads the tree (cdk-nag's VPC default security group rule looks for the L2's
+ * custom resource, which a template scanner cannot see). Written into the template on `resource`
+ * only, so the packs over the tree, which do not report them, see no acknowledgement they do not
+ * need.
+ */
+export function acknowledgeInTemplate(resource: CfnResource, reason: string, ...ids: string[]): void {
+  checkReason(reason, ids);
+  resource.node.addMetadata(TEMPLATE_ACKNOWLEDGEMENTS_METADATA, Object.fromEntries(ids.map((id) => [id, reason])));
+}
+
+/**
+ * A named opt-out: the warning a user reads at synth time and the acknowledgement of the
+ * findings it causes, with one reason, on the construct that owns the choice.
+ */
+export function optOut(scope: IConstruct, opts: {
+  /** Warning ID, `cdk-secure-sagemaker:<Name>`. */
+  readonly warning: string;
+  /** What was turned off and what it costs, for the synth-time warning. */
+  readonly message: string;
+  /** Why the findings are accepted, for the template. */
+  readonly reason: string;
+  /** The findings the opt-out causes. */
+  readonly findings: string[];
+  /** Where the findings are, when not on `scope` itself. */
+  readonly on?: IConstruct;
+}): void {
+  Annotations.of(scope).addWarningV2(opts.warning, opts.message);
+  acknowledge(opts.on ?? scope, opts.reason, ...opts.findings);
+}
+
+function checkReason(reason: string, ids: string[]): void {
   if (reason.trim().length < 20) {
-    // A reason a reviewer can act on, not a shrug.
     throw new Error(`acknowledgement reason for ${ids.join(', ')} is too short: '${reason}'`);
   }
-  Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason })));
 }
 
 /** The IDs every compliance pack uses for the same finding, so one reason covers them all. */

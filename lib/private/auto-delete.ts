@@ -1,33 +1,65 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledge } from './acknowledge';
+import { acknowledgeInTemplate } from './acknowledge';
 
 /**
- * Acknowledges, once per stack, the findings on aws-cdk-lib's S3 auto-delete provider (a
- * `CfnResource` Lambda function and role that aws-cdk-lib writes without an L2), which a sandbox
- * with `emptyOnDelete` adds: it runs only when CloudFormation deletes the bucket.
+ * The findings a scanner of the written template reports on an aws-cdk-lib custom-resource
+ * provider (`CustomResourceProvider`): its role and handler are raw `CfnResource`s in the tree,
+ * which the packs over the tree do not type, and typed L1s once the template is read back.
  */
-export function acknowledgeAutoDeleteProvider(scope: IConstruct): void {
-  const stack = Stack.of(scope);
-  const provider = stack.node.tryFindChild(AUTO_DELETE_PROVIDER_ID);
+const PROVIDER_ROLE_FINDINGS = [
+  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+];
+/** For a provider whose role carries its permissions inline (the auto-delete one's are in the bucket policy). */
+const INLINE_POLICY_FINDINGS = ['HIPAA.Security-IAMNoInlinePolicy', 'NIST.800.53.R5-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'];
+const PROVIDER_HANDLER_FINDINGS = [
+  'HIPAA.Security-LambdaConcurrency', 'HIPAA.Security-LambdaDLQ', 'HIPAA.Security-LambdaInsideVPC',
+  'NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-LambdaDLQ', 'NIST.800.53.R5-LambdaInsideVPC',
+  'PCI.DSS.321-LambdaInsideVPC',
+];
+
+/** Acknowledges, in the template, the findings on one aws-cdk-lib provider of `stack`, if present. */
+function acknowledgeProvider(stack: Stack, providerId: string, what: string, inlinePolicy: boolean): void {
+  const provider = stack.node.tryFindChild(providerId);
   if (!provider) {
     return;
   }
-  acknowledge(provider,
-    'aws-cdk-lib\'s S3 auto-delete custom resource provider, added only for a sandbox (emptyOnDelete with removalPolicy DESTROY): CloudFormation invokes it once, when the stack deletes the bucket, to delete its object versions. Its code, runtime, role (AWSLambdaBasicExecutionRole) and non-VPC placement are aws-cdk-lib\'s and cannot be configured.',
-    ...AUTO_DELETE_PROVIDER_FINDINGS);
+  const role = provider.node.tryFindChild('Role');
+  const handler = provider.node.tryFindChild('Handler');
+  const reason = `aws-cdk-lib's ${what} custom resource provider: CloudFormation invokes it only while it creates, updates or deletes the stack. Its code, runtime, role (AWSLambdaBasicExecutionRole${inlinePolicy ? ' and an inline policy' : ''}), concurrency and placement outside the VPC are aws-cdk-lib's and cannot be configured.`;
+  if (role && CfnResource.isCfnResource(role)) {
+    acknowledgeInTemplate(role, reason, ...PROVIDER_ROLE_FINDINGS, ...(inlinePolicy ? INLINE_POLICY_FINDINGS : []));
+  }
+  if (handler && CfnResource.isCfnResource(handler)) {
+    acknowledgeInTemplate(handler, reason, ...PROVIDER_HANDLER_FINDINGS);
+  }
 }
 
-/** Construct ID aws-cdk-lib gives the auto-delete provider (one per stack). */
-const AUTO_DELETE_PROVIDER_ID = 'Custom::S3AutoDeleteObjectsCustomResourceProvider';
+/**
+ * Acknowledges, once per stack, the findings on aws-cdk-lib's S3 auto-delete provider, which a
+ * sandbox with `emptyOnDelete` adds: it runs only when CloudFormation deletes the bucket, to
+ * delete its object versions.
+ */
+export function acknowledgeAutoDeleteProvider(scope: IConstruct): void {
+  acknowledgeProvider(Stack.of(scope), 'Custom::S3AutoDeleteObjectsCustomResourceProvider', 'S3 auto-delete (sandboxes only: it empties the bucket when the stack deletes it)', false);
+}
 
-/** What the packs report on that provider's L1 Lambda function and role. */
-const AUTO_DELETE_PROVIDER_FINDINGS = [
-  'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-  'AwsSolutions-L1',
-  'HIPAA.Security-LambdaConcurrency', 'HIPAA.Security-LambdaDLQ', 'HIPAA.Security-LambdaInsideVPC',
-  'HIPAA.Security-IAMNoInlinePolicy',
-  'NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-LambdaDLQ', 'NIST.800.53.R5-LambdaInsideVPC',
-  'NIST.800.53.R5-IAMNoInlinePolicy',
-  'PCI.DSS.321-LambdaInsideVPC', 'PCI.DSS.321-IAMNoInlinePolicy',
-];
+/**
+ * Acknowledges the findings a template scanner reports for a VPC whose default security group
+ * aws-cdk-lib empties (`restrictDefaultSecurityGroup`): on the provider that does it, and on the
+ * VPC itself, whose default group the template alone does not show closed (cdk-nag's rule looks
+ * for the L2's custom resource in the tree).
+ */
+export function acknowledgeRestrictedDefaultSecurityGroup(vpc: IConstruct): void {
+  const cfnVpc = vpc.node.defaultChild;
+  const restrict = vpc.node.tryFindChild('RestrictDefaultSecurityGroupCustomResource');
+  if (!restrict || !cfnVpc || !CfnResource.isCfnResource(cfnVpc)) {
+    return;
+  }
+  const custom = restrict.node.defaultChild as CfnResource | undefined;
+  const logicalId = custom ? Stack.of(vpc).getLogicalId(custom) : 'its Custom::VpcRestrictDefaultSG resource';
+  acknowledgeInTemplate(cfnVpc,
+    `The default security group's rules are removed at deploy time by ${logicalId} (Custom::VpcRestrictDefaultSG, aws-cdk-lib's restrictDefaultSecurityGroup), in this template; a scan of the template alone cannot see that it is closed.`,
+    'HIPAA.Security-VPCDefaultSecurityGroupClosed', 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'PCI.DSS.321-VPCDefaultSecurityGroupClosed');
+  acknowledgeProvider(Stack.of(vpc), 'Custom::VpcRestrictDefaultSGCustomResourceProvider', 'default security group restriction (it removes the VPC default group\'s rules)', true);
+}

@@ -1,8 +1,8 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge } from './acknowledge';
+import { flattenCfnReference } from './cfn-reference';
 
 /**
  * Acknowledges the AwsSolutions-IAM5 findings for exactly these wildcard resources (and no
@@ -24,8 +24,8 @@ export function acknowledgeWildcardResources(scope: IConstruct, resources: strin
     validate: () => {
       const late = wildcardFindingIds(scope, resources).filter((id) => !ids.includes(id));
       if (late.length > 0) {
+        // Written into the template by the acknowledgement writer, the stack's last validation.
         acknowledge(scope, reason, ...late);
-        writeIntoTemplate(scope, late, reason);
       }
       return [];
     },
@@ -38,21 +38,6 @@ function wildcardFindingIds(scope: IConstruct, resources: string[]): string[] {
     .map((r) => flattenCfnReference(stack.resolve(r)))
     .filter((flat) => flat.includes('*'))
     .map((flat) => `AwsSolutions-IAM5[Resource::${flat}]`);
-}
-
-/**
- * The template metadata (`cdk_nag`) is written by an aspect before validation: acknowledgements
- * found during validation are added to it here, so reviewers read them in the template too.
- */
-function writeIntoTemplate(scope: IConstruct, ids: string[], reason: string): void {
-  for (const c of scope.node.findAll()) {
-    if (!CfnResource.isCfnResource(c)) {
-      continue;
-    }
-    const existing = (c.getMetadata('cdk_nag') as { rules_to_suppress?: Array<{ id: string; reason: string }> } | undefined)?.rules_to_suppress ?? [];
-    const known = new Set(existing.map((r) => r.id));
-    c.addMetadata('cdk_nag', { rules_to_suppress: [...existing, ...ids.filter((id) => !known.has(id)).map((id) => ({ id, reason }))] });
-  }
 }
 
 const ACKNOWLEDGEMENT_SCOPE = Symbol.for('cdk-secure-sagemaker.acknowledgement-scope');

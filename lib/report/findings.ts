@@ -2,17 +2,28 @@ import { AssemblyStack } from './assembly';
 import { asList, render } from './cfn';
 import { serviceShortName } from './iam';
 import { Acknowledgement, CostLine, CostReport, OptOut } from './model';
+import { withStatedReasons } from '../nag/acknowledgement-writer';
+
+/** How the report names a stack's template as the carrier of a template-wide acknowledgement. */
+export const WHOLE_TEMPLATE = '(whole template)';
 
 /** Acknowledged findings from the `cdk_nag.rules_to_suppress` metadata, deduplicated per rule ID + reason. */
 export function acknowledgements(stacks: AssemblyStack[]): Acknowledgement[] {
   const byKey = new Map<string, { ruleId: string; reason: string; resources: Set<string>; findings: Set<string> }>();
   for (const stack of stacks) {
-    for (const [id, r] of Object.entries(stack.template.Resources ?? {})) {
-      for (const s of asList(r.Metadata?.cdk_nag?.rules_to_suppress) as any[]) {
+    // Template-wide acknowledgements sit in the template's own Metadata, once.
+    const carriers: Array<[string, any]> = [
+      [WHOLE_TEMPLATE, stack.template.Metadata],
+      ...Object.entries(stack.template.Resources ?? {}).map(([id, r]): [string, any] => [id, r.Metadata]),
+    ];
+    for (const [id, metadata] of carriers) {
+      const written = (asList(metadata?.cdk_nag?.rules_to_suppress) as any[])
+        .map((s) => ({ ...s, id: String(s.id ?? ''), reason: String(s.reason ?? '(no reason given)') }));
+      for (const s of withStatedReasons(written) as any[]) {
         const full = String(s.id ?? '');
         const m = /^([^[]+)(?:\[(.*)\])?$/.exec(full);
         const ruleId = m ? m[1] : full;
-        const reason = String(s.reason ?? '(no reason given)');
+        const reason = s.reason;
         const key = `${ruleId}\u0000${reason}`;
         if (!byKey.has(key)) byKey.set(key, { ruleId, reason, resources: new Set(), findings: new Set() });
         const e = byKey.get(key)!;
