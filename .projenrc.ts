@@ -67,10 +67,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // Coverage instrumentation more than doubles the suite's time on 2 cores and proves nothing
       // the assertions do not: measure it on demand (`npx jest --coverage`).
       collectCoverage: false,
+      // `--ci` runs one worker on a 2-core machine; the suites are CPU-bound and independent, so
+      // two workers use both cores (measured in bench/RESULTS.md, "Test suite").
+      maxWorkers: 2,
       coverageReporters: ['text-summary', 'lcov'],
     },
   },
   eslintOptions: {
+    // Lint fails instead of rewriting files (CI must not fix what it checks).
+    commandOptions: { fix: false },
     dirs: ['lib'],
     devdirs: ['test', 'examples', 'bench', 'projenrc'],
   },
