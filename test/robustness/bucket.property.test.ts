@@ -63,7 +63,7 @@ describe('property: valid SecureBucket props', () => {
         expect(notRetained.length).toBe(p.removalPolicy === RemovalPolicy.DESTROY ? 1 : 0);
         expect(formatFindings(findings.filter((f) => !notRetained.includes(f)))).toBe('');
       }),
-      { numRuns: runs(20) },
+      { numRuns: runs(8) },
     );
   });
 });

@@ -112,7 +112,7 @@ describe('property: valid SecureEndpoint props', () => {
         new SecureEndpoint(stack, 'Ep', endpointProps(stack, p));
         expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       }),
-      { numRuns: runs(20) },
+      { numRuns: runs(8) },
     );
   });
 });

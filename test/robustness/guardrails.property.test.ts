@@ -88,7 +88,7 @@ describe('property: valid SageMakerGuardrails props', () => {
         }
         expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       }),
-      { numRuns: runs(16) },
+      { numRuns: runs(8) },
     );
   });
 });

@@ -52,7 +52,7 @@ describe('property: valid SageMakerSecurityMonitoring props', () => {
         new SageMakerSecurityMonitoring(stack, 'Mon', monitoringProps(stack, p));
         expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       }),
-      { numRuns: runs(20) },
+      { numRuns: runs(8) },
     );
   });
 });

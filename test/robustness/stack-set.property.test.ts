@@ -56,7 +56,7 @@ describe('property: valid SageMakerStackSet props', () => {
         expect(props.PermissionModel).toBe('SERVICE_MANAGED');
         expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       }),
-      { numRuns: runs(12) },
+      { numRuns: runs(8) },
     );
   });
 });

@@ -100,7 +100,7 @@ describe('property: valid SecureStudioDomain props and user profiles', () => {
         });
         expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       }),
-      { numRuns: runs(20) },
+      { numRuns: runs(8) },
     );
   });
 });

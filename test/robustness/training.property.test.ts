@@ -93,7 +93,7 @@ describe('property: valid SecureTrainingJob props', () => {
         new SecureTrainingJob(stack, 'Train', trainingProps(stack, p));
         expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       }),
-      { numRuns: runs(20) },
+      { numRuns: runs(8) },
     );
   });
 });

@@ -69,7 +69,7 @@ describe('property: valid SageMakerWorkloadRole props', () => {
         expect(ownPolicies.length).toBeLessThanOrEqual(10);
         expect(Object.keys(template.findResources('AWS::IAM::Policy'))).toEqual([]);
       }),
-      { numRuns: runs(20) },
+      { numRuns: runs(8) },
     );
   });
 
