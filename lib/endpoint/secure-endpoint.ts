@@ -17,20 +17,19 @@ import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
+import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
-import { hasLocalNvmeStorage, instanceFamily, isNitroInstanceType } from '../private/instance-types';
+import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/instance-types';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
+import { ENDPOINT_OWNER_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
 /** The one production variant of a SecureEndpoint. */
 const VARIANT_NAME = 'AllTraffic';
-
-/** Tag key that marks an endpoint's resources (value: the endpoint name). */
-const ENDPOINT_OWNER_TAG = 'secure-sagemaker:endpoint';
 
 /** Namespace of the per-instance metrics SageMaker publishes for endpoints. */
 const INSTANCE_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';
@@ -349,7 +348,7 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     this.endpointName = props.endpointName ?? defaultSageMakerName(this);
     const instanceType = props.instanceType ?? 'ml.m5.large';
     const initialCount = props.initialInstanceCount ?? 2;
-    const nvme = !Token.isUnresolved(instanceType) && hasLocalNvmeStorage(instanceType);
+    const nvme = rejectsVolumeKey(instanceType);
     const captureEnabled = props.dataCapture?.enabled ?? true;
     const sampling = props.dataCapture?.samplingPercentage ?? 100;
     // CloudFormation cannot double a parameter: with a token count the maximum must be given (checked in validate).
@@ -681,12 +680,11 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     }
     const image = props.model.image;
     if (image.tagOrDigest !== undefined && !Token.isUnresolved(image.tagOrDigest)
-      && !/^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[a-f0-9]{64})$/.test(image.tagOrDigest)) {
+      && !isEcrTagOrDigest(image.tagOrDigest)) {
       throw validationError(this, 'InvalidImageTag',
         `\`model.image\`: image tag '${image.tagOrDigest}' of \`EndpointImage.fromEcrRepository\` is neither an ECR tag nor a 'sha256:<64 hex>' digest.`);
     }
-    if (!image.repository && !Token.isUnresolved(image.imageUri) && (image.imageUri.length > 255
-      || !/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._\/-]+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(image.imageUri))) {
+    if (!image.repository && !Token.isUnresolved(image.imageUri) && !isEcrImageUri(image.imageUri)) {
       throw validationError(this, 'InvalidImageUri',
         `\`model.image\`: \`EndpointImage.fromDlc\` URI '${image.imageUri}' is not an ECR image URI with a tag or digest (at most 255 characters), such as '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker'.`);
     }
@@ -703,13 +701,10 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         throw validationError(this, 'InvalidEnvironmentValue', `\`model.environment\` value of '${variable}' has ${value.length} characters: CreateModel accepts at most 1024.`);
       }
     }
-    if (Token.isUnresolved(instanceType)) {
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:EndpointInstanceTypeToken',
-        '`instanceType` is a token: the endpoint config gets the storage key, which CreateEndpointConfig rejects for types with local NVMe storage (ml.g5, ml.p4d, ml.*d.*), and the Nitro check cannot run. Pass a literal type to have both decided at synth time.');
-    } else if (!instanceFamily(instanceType) || !isNitroInstanceType(instanceType)) {
-      throw validationError(this, 'NonNitroInstanceType',
-        `\`instanceType\` '${instanceType}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not). Use a current type such as 'ml.m5.large', 'ml.c6i.xlarge' or 'ml.g5.xlarge'.`);
-    }
+    validateWorkloadInstanceType(this, instanceType, {
+      examples: ['ml.m5.large', 'ml.c6i.xlarge', 'ml.g5.xlarge'],
+      tokenWarning: { id: 'cdk-secure-sagemaker:EndpointInstanceTypeToken', keyRejectedBy: 'the endpoint config gets the storage key, which CreateEndpointConfig rejects' },
+    });
     if (nvme && props.encryptionKey) {
       throw validationError(this, 'KmsKeyOnNvmeInstanceType',
         `\`encryptionKey\` is set but \`instanceType\` '${instanceType}' has local NVMe storage: CreateEndpointConfig rejects a KMS key for such types (their storage is hardware-encrypted), so the deployment would fail. Drop \`encryptionKey\`, or use a type without local storage such as 'ml.m5.large'.`);

@@ -3,5 +3,4 @@ export * from './endpoint-service';
 export * from './interfaces';
 export * from './sagemaker-environment';
 export * from './sagemaker-network';
-export * from './secure-bucket';
 export * from './workload-role';

@@ -1,10 +1,10 @@
 import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { validateWholeSeconds } from '../private/durations';
 import { validationError } from '../private/errors';
-import { markManagedPolicyPrincipal } from '../private/grants';
+import { iamNamePattern } from '../private/names';
 import { MANAGED_POLICY_SIZE_LIMIT, ManagedPolicyPacker, MAX_MANAGED_POLICIES, policySize } from '../private/policy-size';
-
 
 /**
  * Properties of a `SageMakerWorkloadRole`.
@@ -66,18 +66,20 @@ export class SageMakerWorkloadRole extends iam.Role {
       (this.node.defaultChild as iam.CfnRole).maxSessionDuration = props.maxSessionDuration.toSeconds();
     }
     this.policyDescription = props.description;
-    this.packer = new ManagedPolicyPacker(Stack.of(this), (n) => {
-      const policy = new iam.ManagedPolicy(this, n === 0 ? 'Permissions' : `Permissions${n + 1}`, {
-        // Cut to IAM's 1,000 characters once a token description resolves (a reference cannot be cut: the path is used then).
-        description: Lazy.string({ produce: () => this.policyDescriptionText(n) }),
-      });
-      this.addManagedPolicy(policy);
-      return policy;
-    }, () => validationError(this, 'TooManyPermissions',
-      `the permissions of ${this.node.path} need more than ${MAX_MANAGED_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters (the default IAM quota per role). ` +
-      'Grant fewer, broader prefixes (for example one per team instead of one per dataset) or split the workload into two roles.'));
-    // Grants to this role need no managed-policy adapter: its own policy writes managed policies.
-    markManagedPolicyPrincipal(this);
+    // A child of the role: grants find it there and need no managed-policy adapter for this role.
+    this.packer = new ManagedPolicyPacker(this, {
+      newPolicy: (n) => {
+        const policy = new iam.ManagedPolicy(this, n === 0 ? 'Permissions' : `Permissions${n + 1}`, {
+          // Cut to IAM's 1,000 characters once a token description resolves (a reference cannot be cut: the path is used then).
+          description: Lazy.string({ produce: () => this.policyDescriptionText(n) }),
+        });
+        this.addManagedPolicy(policy);
+        return policy;
+      },
+      tooMany: () => validationError(this, 'TooManyPermissions',
+        `the permissions of ${this.node.path} need more than ${MAX_MANAGED_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters (the default IAM quota per role). ` +
+        'Grant fewer, broader prefixes (for example one per team instead of one per dataset) or split the workload into two roles.'),
+    });
 
     // Safety net: the split below works on estimates taken when statements are added.
     this.node.addValidation({
@@ -121,7 +123,7 @@ export class SageMakerWorkloadRole extends iam.Role {
  */
 function validateRoleProps(scope: Construct, props: SageMakerWorkloadRoleProps): void {
   const name = props.roleName;
-  if (name !== undefined && !Token.isUnresolved(name) && !/^[\w+=,.@-]{1,64}$/.test(name)) {
+  if (name !== undefined && !Token.isUnresolved(name) && !iamNamePattern(64).test(name)) {
     throw validationError(scope, 'InvalidRoleName',
       `\`roleName\` '${name}' must be 1-64 letters, digits and _+=,.@- (the IAM role name pattern). Pick a name such as 'ml-training-churn', or leave it out for a generated one.`);
   }
@@ -131,19 +133,11 @@ function validateRoleProps(scope: Construct, props: SageMakerWorkloadRoleProps):
     throw validationError(scope, 'InvalidRoleDescription',
       `\`description\` must be at most 1000 characters of printable Latin-1 text (IAM refuses others, such as emoji or '€'); it has ${description.length}.`);
   }
-  const duration = props.maxSessionDuration;
-  if (duration?.isUnresolved()) {
-    try {
-      duration.toSeconds();
-    } catch {
-      throw validationError(scope, 'InvalidMaxSessionDuration', `\`maxSessionDuration\` ${duration.toString()} cannot be converted to seconds at synth time: pass a token with \`Duration.seconds(...)\`.`);
-    }
-  } else if (duration !== undefined) {
-    const seconds = duration.toSeconds({ integral: false });
-    if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 43200) {
-      throw validationError(scope, 'InvalidMaxSessionDuration',
-        `\`maxSessionDuration\` is ${seconds} seconds: IAM accepts whole seconds from 3600 (1 hour) to 43200 (12 hours).`);
-    }
-  }
+  validateWholeSeconds(scope, 'maxSessionDuration', props.maxSessionDuration, {
+    code: 'InvalidMaxSessionDuration',
+    min: 3600,
+    max: 43200,
+    outOfRange: (seconds) => `\`maxSessionDuration\` is ${seconds} seconds: IAM accepts whole seconds from 3600 (1 hour) to 43200 (12 hours).`,
+  });
 }
 

@@ -1,4 +1,5 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { NVME_INSTANCE_TYPE_PATTERNS } from '../private/instance-types';
 
 /**
  * The single source of truth for the guardrail deny statements. The managed policies, the
@@ -38,16 +39,6 @@ const sm = (...names: string[]) => names.map((n) => `sagemaker:${n}`);
 
 const JOBS = sm('CreateTrainingJob', 'CreateProcessingJob', 'CreateHyperParameterTuningJob');
 const JOBS_AND_TRANSFORM = [...JOBS, 'sagemaker:CreateTransformJob'];
-
-/**
- * Instance types with local NVMe storage: CreateTrainingJob rejects `VolumeKmsKeyId` and
- * CreateEndpointConfig rejects `KmsKeyId` for them (the storage is hardware-encrypted), so the
- * "volume key required" deny exempts requests whose instance types are all of these.
- * Mirrors `hasLocalNvmeStorage` in lib/private/instance-types.ts.
- */
-export const NVME_INSTANCE_TYPE_PATTERNS = [
-  'ml.*d.*', 'ml.*dn.*', 'ml.*de.*', 'ml.g5.*', 'ml.g6*', 'ml.gr6.*', 'ml.p5*', 'ml.trn*', 'ml.inf2.*',
-];
 
 /** Actions whose request carries `sagemaker:VpcSubnets` and that must run in the environment's subnets. */
 export const VPC_REQUIRED_ACTIONS = sm('CreateNotebookInstance', 'CreateTrainingJob', 'CreateProcessingJob',
@@ -95,7 +86,8 @@ export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
   }));
   s.push(deny('encryption', 'JobNoVolumeKey', [...JOBS_AND_TRANSFORM, 'sagemaker:CreateEndpointConfig'], {
     'Null': { 'sagemaker:VolumeKmsKeyArn': 'true' },
-    // NVMe-only requests cannot carry a volume key; serverless endpoint configs send no instance type.
+    // NVMe-only requests cannot carry a volume key (CreateTrainingJob rejects VolumeKmsKeyId and
+    // CreateEndpointConfig KmsKeyId for them); serverless endpoint configs send no instance type.
     'ForAnyValue:StringNotLike': { 'sagemaker:InstanceTypes': NVME_INSTANCE_TYPE_PATTERNS },
   }));
   // A negated operator matches when the key is absent: jobs without an output key are denied too.

@@ -8,8 +8,12 @@ import { AgreementInputs, workloadDisagreements } from './workload-agreement';
 import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { acknowledge } from '../private/acknowledge';
+import { validateWholeSeconds } from '../private/durations';
 import { validationError } from '../private/errors';
-import { ORGANIZATION_ROOT_ID, ORGANIZATIONAL_UNIT_ID, validateSourceIpRanges } from '../private/names';
+import { isIdentityCenterRole } from '../private/grants';
+import { iamNamePattern, ORGANIZATION_ROOT_ID, ORGANIZATIONAL_UNIT_ID, validateSourceIpRanges } from '../private/names';
+import { DeployedPolicySize, MANAGED_POLICY_SIZE_LIMIT, packStatements, SCP_SIZE_LIMIT } from '../private/policy-size';
+import { TAG_KEY_PATTERN, TAG_KEY_RULE } from '../private/tags';
 
 /** An account ID, an organizational unit ID or the root ID. */
 const SCP_TARGET = new RegExp(`^(\\d{12}|${ORGANIZATIONAL_UNIT_ID}|${ORGANIZATION_ROOT_ID})$`);
@@ -218,9 +222,9 @@ export class SageMakerGuardrails extends Construct {
   public static readonly MAX_REQUIRED_TAGS = 5;
 
   /** IAM's size limit of a customer-managed policy (whitespace excluded). */
-  public static readonly MANAGED_POLICY_SIZE_LIMIT = 6144;
+  public static readonly MANAGED_POLICY_SIZE_LIMIT = MANAGED_POLICY_SIZE_LIMIT;
   /** AWS Organizations' size limit of a service control policy. */
-  public static readonly SCP_SIZE_LIMIT = 5120;
+  public static readonly SCP_SIZE_LIMIT = SCP_SIZE_LIMIT;
 
   /**
    * The guardrails of an environment, created with default props on first use (as a child of
@@ -275,7 +279,7 @@ export class SageMakerGuardrails extends Construct {
         '`organizationWide` and `environment` exclude each other: organization-wide guardrails pin no environment. Drop `environment`, or drop `organizationWide` to pin the guardrails to that environment.');
     }
     const env = props.organizationWide ? undefined : props.environment ?? SageMakerEnvironment.of(this);
-    if (props.policyName !== undefined && !Token.isUnresolved(props.policyName) && !/^[\w+=,.@-]{1,118}$/.test(props.policyName)) {
+    if (props.policyName !== undefined && !Token.isUnresolved(props.policyName) && !iamNamePattern(118).test(props.policyName)) {
       throw validationError(this, 'InvalidGuardrailPolicyName',
         `\`policyName\` '${props.policyName}' is not a valid IAM policy name prefix: use at most 118 of the characters a-z A-Z 0-9 _ + = , . @ - (a suffix such as '-boundary' is added).`);
     }
@@ -298,8 +302,8 @@ export class SageMakerGuardrails extends Construct {
       requiredTags: inputs.requiredTags,
     };
 
-    const sizeOf = policySizer(Stack.of(this));
-    const managedGroups = splitBySize(sizeOf, this.statements.map((s) => s.statement), SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT);
+    const sizeOf = new DeployedPolicySize(Stack.of(this));
+    const managedGroups = packStatements(this.statements.map((s) => s.statement), SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT, sizeOf);
     this.policies = managedGroups.map((statements, index) => new iam.ManagedPolicy(this, `DenyPolicy${index + 1}`, {
       managedPolicyName: props.policyName === undefined ? undefined : `${props.policyName}-${index + 1}`,
       description: `SageMaker guardrails (${index + 1}/${managedGroups.length}): denies insecure SageMaker requests`,
@@ -310,7 +314,7 @@ export class SageMakerGuardrails extends Construct {
       this.permissionsBoundary = this.createBoundary(sizeOf, props.policyName);
     }
 
-    this.scpGroups = splitBySize(sizeOf, this.statements.map((s) => s.statement), SageMakerGuardrails.SCP_SIZE_LIMIT);
+    this.scpGroups = packStatements(this.statements.map((s) => s.statement), SageMakerGuardrails.SCP_SIZE_LIMIT, sizeOf);
     this.scpDocs = this.scpGroups.map((statements) => new iam.PolicyDocument({ statements }));
     const targets = props.scpTargetIds ?? [];
     this.validateTargets(targets);
@@ -341,7 +345,7 @@ export class SageMakerGuardrails extends Construct {
       // the workload's, which already depends on the environment's (a cycle, or a hidden coupling).
       throw validationError(this, 'GuardrailsWorkloadInOtherStack',
         `${workload.node.path} is in stack ${Stack.of(workload).node.path}, but SageMakerGuardrails ${this.node.path} is in stack ${Stack.of(this).node.path}: its deny policies would reference the workload's security groups across stacks, and the workload's stack already depends on the environment. ` +
-        `Create the guardrails in the workload's stack (new SageMakerGuardrails(stack, 'Guardrails', { environment, workloads: [...] }) there), one per team stack.`);
+        'Create the guardrails in the workload\'s stack (new SageMakerGuardrails(stack, \'Guardrails\', { environment, workloads: [...] }) there), one per team stack.');
     }
     if (!this.workloadList.includes(workload)) {
       this.workloadList.push(workload);
@@ -420,14 +424,14 @@ export class SageMakerGuardrails extends Construct {
     }
     if (this.workloadList.length > 0) {
       // The policies were split when the guardrails were created: the groups of later workloads must still fit.
-      const sizeOf = policySizer(Stack.of(this));
+      const sizeOf = new DeployedPolicySize(Stack.of(this));
       const limits: Array<[string, iam.PolicyDocument | undefined, number]> = [
         ...this.policies.map((p, i): [string, iam.PolicyDocument, number] => [`deny policy ${i + 1}`, p.document, SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT]),
         ['permissions boundary', this.permissionsBoundary?.document, SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT],
         ...this.scpDocs.map((d, i): [string, iam.PolicyDocument, number] => [`service control policy ${i + 1}`, d, SageMakerGuardrails.SCP_SIZE_LIMIT]),
       ];
       for (const [name, doc, limit] of limits) {
-        const size = doc ? sizeOf(doc) : 0;
+        const size = doc ? sizeOf.document(doc) : 0;
         if (size > limit) {
           errors.push(`with the security groups of its workloads, the ${name} of these guardrails would be about ${size} characters, over the limit of ${limit}: pass the workloads in \`workloads\` when creating the guardrails (the policies are then split with them counted), share security groups between workloads, or set \`permissionsBoundary: false\`.`);
         }
@@ -556,13 +560,13 @@ export class SageMakerGuardrails extends Construct {
     return this.statements.map((s) => s.statement.sid!);
   }
 
-  private createBoundary(sizeOf: PolicySizer, policyName?: string): iam.ManagedPolicy {
+  private createBoundary(sizeOf: DeployedPolicySize, policyName?: string): iam.ManagedPolicy {
     // No Sids in the boundary: every character counts in a single 6,144-character policy (the
     // deny policies and SCPs carry the same statements with their Sids).
     const allowAll = new iam.PolicyStatement({ actions: ['*'], resources: ['*'] });
     const denies = this.statements.map(({ statement: st }) => withoutSid(st));
     const boundaryDoc = new iam.PolicyDocument({ statements: [allowAll, ...denies] });
-    const boundarySize = sizeOf(boundaryDoc);
+    const boundarySize = sizeOf.document(boundaryDoc);
     if (boundarySize > SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT) {
       throw validationError(this, 'GuardrailsBoundaryTooLarge',
         `the permissions boundary would be about ${boundarySize} characters, over IAM's ${SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT} for one policy: shorten the allowlists (fewer required tags, subnets or security groups; instance type wildcards such as 'ml.m5.*'), or set \`permissionsBoundary: false\` and attach the deny policies with \`attachTo(role)\`.`);
@@ -618,7 +622,7 @@ export class SageMakerGuardrails extends Construct {
           '`requiredTags` has a token: each tag key becomes part of a condition key (`aws:RequestTag/<key>`), which must be known at synth time. Pass literal tag keys.');
       }
     }
-    this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, /^(?![aA][wW][sS]:)[\w.:/=+@-]{1,128}$/, 0);
+    this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, TAG_KEY_PATTERN, 0, TAG_KEY_RULE);
     return inputs;
   }
 
@@ -627,24 +631,17 @@ export class SageMakerGuardrails extends Construct {
     if (runtime === undefined) {
       return Duration.days(5).toSeconds();
     }
-    if (runtime.isUnresolved()) {
-      try {
-        return runtime.toSeconds();
-      } catch {
-        throw validationError(this, 'MaxJobRuntimeToken',
-          '`maxJobRuntime` is a token in a unit other than seconds, which cannot be converted at synth time: use `Duration.seconds(token)`.');
-      }
-    }
-    const seconds = runtime.toSeconds({ integral: false });
-    if (!Number.isInteger(seconds) || seconds < 1 || seconds > 28 * 24 * 3600) {
-      throw validationError(this, 'InvalidMaxJobRuntime',
-        `\`maxJobRuntime\` is ${seconds} seconds: give whole seconds from 1 to 2419200 (28 days, the largest runtime SageMaker accepts).`);
-    }
-    return seconds;
+    validateWholeSeconds(this, 'maxJobRuntime', runtime, {
+      code: 'InvalidMaxJobRuntime',
+      min: 1,
+      max: 28 * 24 * 3600,
+      outOfRange: (seconds) => `\`maxJobRuntime\` is ${seconds} seconds: give whole seconds from 1 to 2419200 (28 days, the largest runtime SageMaker accepts).`,
+    });
+    return runtime.toSeconds();
   }
 
-  /** Checks the count of a list and, when `pattern` is given, each concrete entry. */
-  private checkList(prop: string, values: string[], max: number, pattern: RegExp | undefined, min: number): void {
+  /** Checks the count of a list and, when `pattern` is given, each concrete entry (`rule` says what the pattern accepts). */
+  private checkList(prop: string, values: string[], max: number, pattern: RegExp | undefined, min: number, rule?: string): void {
     if (values.length > max) {
       throw validationError(this, 'GuardrailAllowlistTooLong',
         `\`${prop}\` has ${values.length} entries; at most ${max} are accepted so that every guardrail policy stays under IAM's and AWS Organizations' size limits. Use wildcards (e.g. 'ml.m5.*') or fewer entries.`);
@@ -654,7 +651,7 @@ export class SageMakerGuardrails extends Construct {
     }
     for (const v of values) {
       if (pattern && !Token.isUnresolved(v) && !pattern.test(v)) {
-        throw validationError(this, 'GuardrailInvalidValue', `\`${prop}\` has an invalid entry '${v}' (expected ${pattern}).`);
+        throw validationError(this, 'GuardrailInvalidValue', `\`${prop}\` has an invalid entry '${v}' (expected ${rule ?? pattern}).`);
       }
     }
   }
@@ -713,14 +710,6 @@ function withoutSid(st: iam.PolicyStatement): iam.PolicyStatement {
   return new iam.PolicyStatement({ effect: st.effect, actions: st.actions, resources: st.resources, conditions: st.conditions });
 }
 
-/** IAM Identity Center's roles: `/aws-reserved/sso.amazonaws.com/` path, `AWSReservedSSO_` names. */
-function isIdentityCenterRole(role: iam.IRole): boolean {
-  const arn = role.roleArn;
-  const name = role.roleName;
-  return (!Token.isUnresolved(arn) && arn.includes('aws-reserved/sso.amazonaws.com/'))
-    || (!Token.isUnresolved(name) && name.startsWith('AWSReservedSSO_'));
-}
-
 function roleLabel(role: iam.IRole): string {
   const name = Token.isUnresolved(role.roleName) ? undefined : role.roleName;
   const construct = (role as Partial<IConstruct>).node?.path;
@@ -739,68 +728,4 @@ function isMutableImportedRole(node: IConstruct): node is iam.IRole & IConstruct
   const id = node.node.id;
   const wrapper = id.startsWith('MutableRole') ? node.node.scope?.node.tryFindChild(id.slice('MutableRole'.length)) : undefined;
   return !(wrapper && 'addGrantsToResources' in wrapper);
-}
-
-/**
- * Length a reference stands for once deployed, by what it references: subnet IDs are 24
- * characters, VPC endpoint IDs 22, security group IDs 20; a KMS key ARN at most 87 (longest
- * partition and Region, multi-Region keys included). Anything else counts as 96.
- */
-const DEPLOYED_LENGTH: Record<string, number> = {
-  'AWS::EC2::Subnet': 24,
-  'AWS::EC2::VPCEndpoint': 22,
-  'AWS::EC2::SecurityGroup': 20,
-  'AWS::KMS::Key': 87,
-};
-const OTHER_LENGTH = 96;
-
-function concreteForSizing(value: unknown, types: Map<string, string>): unknown {
-  const lengthOf = (logicalId: string) => DEPLOYED_LENGTH[types.get(logicalId) ?? ''] ?? OTHER_LENGTH;
-  if (Array.isArray(value)) return value.map((v) => concreteForSizing(v, types));
-  if (value === null || typeof value !== 'object') return value;
-  const obj = value as Record<string, unknown>;
-  if ('Ref' in obj) return 'x'.repeat(lengthOf(obj.Ref as string));
-  if ('Fn::GetAtt' in obj) return 'x'.repeat(lengthOf((obj['Fn::GetAtt'] as string[])[0]));
-  if ('Fn::Join' in obj) {
-    const [sep, parts] = obj['Fn::Join'] as [string, unknown[]];
-    return parts.map((p) => String(concreteForSizing(p, types))).join(sep);
-  }
-  if (Object.keys(obj).some((k) => k.startsWith('Fn::'))) return 'x'.repeat(OTHER_LENGTH);
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, concreteForSizing(v, types)]));
-}
-
-/** Measures a policy document as IAM and Organizations count it. */
-type PolicySizer = (doc: iam.PolicyDocument) => number;
-
-/**
- * The size IAM and Organizations count (no whitespace), with references at their deployed length.
- * The resource types of the stack are read once, when the sizer is made.
- */
-function policySizer(stack: Stack): PolicySizer {
-  const types = new Map<string, string>();
-  for (const c of stack.node.findAll()) {
-    if (CfnResource.isCfnResource(c) && Stack.of(c) === stack) {
-      types.set(stack.resolve(c.logicalId), c.cfnResourceType);
-    }
-  }
-  return (doc) => JSON.stringify(concreteForSizing(stack.resolve(doc.toJSON()), types) ?? {}).length;
-}
-
-/** Packs statements, in order, into documents each under `limit` characters. */
-function splitBySize(sizeOf: PolicySizer, statements: iam.PolicyStatement[], limit: number): iam.PolicyStatement[][] {
-  const groups: iam.PolicyStatement[][] = [];
-  let current: iam.PolicyStatement[] = [];
-  for (const st of statements) {
-    const candidate = [...current, st];
-    if (current.length > 0 && sizeOf(new iam.PolicyDocument({ statements: candidate })) > limit) {
-      groups.push(current);
-      current = [st];
-    } else {
-      current = candidate;
-    }
-  }
-  if (current.length > 0) {
-    groups.push(current);
-  }
-  return groups;
 }

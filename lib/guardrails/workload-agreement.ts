@@ -1,4 +1,6 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, TagManager } from 'aws-cdk-lib';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { INSTANCE_TYPE_ACTIONS, TAGGED_CREATE_ACTIONS } from './guardrail-statements';
 
 /**
@@ -8,6 +10,10 @@ import { INSTANCE_TYPE_ACTIONS, TAGGED_CREATE_ACTIONS } from './guardrail-statem
  * (a token may resolve to anything), and only requests the statements really deny: the
  * instance types of CreateNotebookInstance, CreateEndpointConfig, CreateDomain,
  * CreateUserProfile, CreateApp and the jobs, and the tags of the `TAGGED_CREATE_ACTIONS`.
+ *
+ * The resources are read through the public, typed properties of their L1 classes (what their
+ * props and `Tags.of` set). aws-cdk-lib has no public API that renders a resource with its raw
+ * overrides (`addPropertyOverride`), so those, and untyped `CfnResource`s, are not judged.
  */
 
 /** The allowlists and required tags of one guardrails, as `guardrail-statements.ts` uses them. */
@@ -95,7 +101,9 @@ function tagKeys(tags: unknown): string[] | undefined {
   const keys: string[] = [];
   for (const t of tags) {
     if (t === null || typeof t !== 'object') return undefined;
-    const key = (t as Record<string, unknown>).Key;
+    // CloudFormation-cased from a template (`Key`), or as `TagManager.renderTags()` gives them (`key`).
+    const entry = t as Record<string, unknown>;
+    const key = entry.Key ?? entry.key;
     if (!isKnownString(key)) return undefined;
     keys.push(key);
   }
@@ -112,11 +120,45 @@ function checkTags(i: AgreementInputs, what: string, keys: string[] | undefined,
   });
 }
 
-/** Every `InstanceType` under a value (Studio app settings). */
+/**
+ * Every `InstanceType` under a value (Studio app settings, endpoint variants): camel-cased in L1
+ * props, CloudFormation-cased in a value given as a token or in a state machine definition.
+ */
 function instanceTypesIn(value: unknown): unknown[] {
   if (Array.isArray(value)) return value.flatMap(instanceTypesIn);
   if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => (k === 'InstanceType' ? [v] : instanceTypesIn(v)));
+  return Object.entries(value).flatMap(([k, v]) => (k === 'InstanceType' || k === 'instanceType' ? [v] : instanceTypesIn(v)));
+}
+
+/** The instance type of a production variant: camel-cased in L1 props, CloudFormation-cased when the variant is a token. */
+function variantInstanceType(variant: unknown): unknown {
+  const v = variant as Record<string, unknown> | null | undefined;
+  return v?.instanceType ?? v?.InstanceType;
+}
+
+/** The props of a SageMaker resource or state machine that the checks read, resolved; undefined for other resources. */
+function judgedProperties(c: CfnResource): Record<string, unknown> | undefined {
+  const stack = Stack.of(c);
+  const tags = () => (TagManager.isTaggable(c) ? c.tags.renderTags() : undefined);
+  let props: Record<string, unknown>;
+  if (c instanceof sagemaker.CfnNotebookInstance) {
+    props = { InstanceType: c.instanceType, Tags: tags() };
+  } else if (c instanceof sagemaker.CfnEndpointConfig) {
+    props = { ProductionVariants: c.productionVariants };
+  } else if (c instanceof sagemaker.CfnEndpoint || c instanceof sagemaker.CfnModel) {
+    props = { Tags: tags() };
+  } else if (c instanceof sagemaker.CfnDomain) {
+    props = { DefaultUserSettings: c.defaultUserSettings, Tags: tags() };
+  } else if (c instanceof sagemaker.CfnUserProfile) {
+    props = { UserSettings: c.userSettings };
+  } else if (c instanceof sagemaker.CfnApp) {
+    props = { ResourceSpec: c.resourceSpec };
+  } else if (c instanceof sfn.CfnStateMachine) {
+    props = { Definition: c.definition, DefinitionString: c.definitionString };
+  } else {
+    return undefined;
+  }
+  return stack.resolve(props) ?? {};
 }
 
 const action = (name: string) => `sagemaker:${name}`;
@@ -129,10 +171,9 @@ export function workloadDisagreements(stack: Stack, i: AgreementInputs): string[
   const stackTags = Object.keys(stack.tags.tagValues());
   for (const c of stack.node.findAll()) {
     if (!CfnResource.isCfnResource(c) || Stack.of(c) !== stack) continue;
+    const p = judgedProperties(c);
+    if (p === undefined) continue;
     const type = c.cfnResourceType;
-    if (!type.startsWith('AWS::SageMaker::') && type !== 'AWS::StepFunctions::StateMachine') continue;
-    const rendered = stack.resolve(c._toCloudFormation()) as { Resources?: Record<string, { Properties?: Record<string, unknown> }> };
-    const p = Object.values(rendered.Resources ?? {})[0]?.Properties ?? {};
     // CloudFormation adds the stack's tags to the resources it creates.
     const cfnTags = () => {
       const keys = tagKeys(p.Tags);
@@ -146,7 +187,7 @@ export function workloadDisagreements(stack: Stack, i: AgreementInputs): string[
         break;
       case 'AWS::SageMaker::EndpointConfig':
         checkTypes(i, 'endpoint', `endpoint config ${path}`,
-          Array.isArray(p.ProductionVariants) ? p.ProductionVariants.map((v: any) => v?.InstanceType).filter((t) => t !== undefined) : [],
+          Array.isArray(p.ProductionVariants) ? p.ProductionVariants.map(variantInstanceType).filter((t) => t !== undefined) : [],
           INSTANCE_TYPE_ACTIONS.endpoint[0], out);
         break;
       case 'AWS::SageMaker::Endpoint':

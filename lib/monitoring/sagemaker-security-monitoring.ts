@@ -11,16 +11,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS, SageMakerThreatCategory } from './threat-categories';
 import { ISageMakerEnvironment } from '../environment/interfaces';
-import { SageMakerEnvironment } from '../environment/sagemaker-environment';
-import { SecureBucket } from '../environment/secure-bucket';
+import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
-
-/** The monitoring of each environment: its topic, queue and trail have fixed names, so there can be only one. */
-const MONITORED_ENVIRONMENTS = new WeakMap<IConstruct, SageMakerSecurityMonitoring>();
 
 /** The platform identifier the Config rule accepts (the only one that can be created today). */
 const CURRENT_NOTEBOOK_PLATFORM = 'notebook-al2023-v1';
@@ -151,6 +147,12 @@ export class SageMakerSecurityMonitoring extends Construct {
   /** The AWS Config rules, when `configRules` is set. */
   public readonly configRules: config.ManagedRule[] = [];
 
+  /**
+   * What this monitoring watches: its environment, or its stack when it has none. Its topic,
+   * queue and trail have names fixed by it, so there can be only one monitoring of each.
+   */
+  private readonly monitored?: IConstruct;
+
   constructor(scope: Construct, id: string, props: SageMakerSecurityMonitoringProps = {}) {
     super(scope, id);
     const env = props.environment ?? (props.encryptionKey ? undefined : SageMakerEnvironment.of(this));
@@ -171,16 +173,18 @@ export class SageMakerSecurityMonitoring extends Construct {
       }
       emails.add(email.toLowerCase());
     }
-    // Names are fixed per environment (or per stack without one): one monitoring each.
+    // Names are fixed per environment (or per stack without one): one monitoring each, found through the tree.
     const owner: IConstruct = env ?? stack;
-    const existing = MONITORED_ENVIRONMENTS.get(owner);
+    const others = this.node.root.node.findAll()
+      .filter((c): c is SageMakerSecurityMonitoring => c instanceof SageMakerSecurityMonitoring && c !== this);
+    const existing = others.find((m) => m.monitored === owner);
     if (existing) {
       throw validationError(this, 'EnvironmentAlreadyMonitored', env
         ? `\`environment\` ${env.node.path} already has a SageMakerSecurityMonitoring (${existing.node.path}): the alert topic, dead-letter queue and trail have names fixed by the environment name, so a second one would fail to deploy. Add what you need to the existing one.`
         : `stack ${stack.node.path} already has a SageMakerSecurityMonitoring without \`environment\` (${existing.node.path}): the alert topic and dead-letter queue have fixed names, so a second one would fail to deploy. Add what you need to the existing one.`);
     }
-    MONITORED_ENVIRONMENTS.set(owner, this);
-    this.warnIfAnotherMonitoringSharesTheRegion(stack);
+    this.monitored = owner;
+    this.warnIfAnotherMonitoringSharesTheRegion(stack, others);
 
     // Physical names are fixed so the key policy can name the topic and queue ARNs without a
     // reference (the key would otherwise depend on resources that depend on the key).
@@ -343,11 +347,9 @@ export class SageMakerSecurityMonitoring extends Construct {
    * receive every alert: warned, naming the fix. The role-change rule is per monitoring (it
    * matches the watched roles by name).
    */
-  private warnIfAnotherMonitoringSharesTheRegion(stack: Stack): void {
+  private warnIfAnotherMonitoringSharesTheRegion(stack: Stack, others: SageMakerSecurityMonitoring[]): void {
     const same = (a: string, b: string) => (Token.isUnresolved(a) && Token.isUnresolved(b)) || a === b;
-    const other = this.node.root.node.findAll().find((c): c is SageMakerSecurityMonitoring =>
-      c instanceof SageMakerSecurityMonitoring && c !== this
-      && same(Stack.of(c).account, stack.account) && same(Stack.of(c).region, stack.region));
+    const other = others.find((c) => same(Stack.of(c).account, stack.account) && same(Stack.of(c).region, stack.region));
     if (other) {
       const where = Token.isUnresolved(stack.region) ? 'Region-agnostic stacks (deployed to the same account and Region by default)' : `account ${Token.isUnresolved(stack.account) ? '(unresolved)' : stack.account}, Region ${stack.region}`;
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:DuplicateMonitoringInRegion',

@@ -11,7 +11,6 @@ import {
   onCreateScript,
   onStartScript,
 } from './lifecycle';
-import { presignedUrlConditions } from './presigned-url';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
@@ -19,16 +18,16 @@ import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
-import { isNitroInstanceType } from '../private/instance-types';
+import { validateWorkloadInstanceType } from '../private/instance-types';
+import { secureJobLaunchConditions } from '../private/job-launch';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
+import { presignedUrlConditions } from '../private/presigned-url';
 import { sdkDefaults } from '../private/sdk-defaults';
+import { NOTEBOOK_OWNER_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
-
-/** The tag that marks the jobs a notebook launched; its role may only see and stop those. */
-const NOTEBOOK_OWNER_TAG = 'secure-sagemaker:notebook';
 
 /** The only notebook platform that can be created today (Amazon Linux 2023). */
 const CURRENT_PLATFORM = 'notebook-al2023-v1';
@@ -484,10 +483,8 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
       throw validationError(this, 'InvalidNotebookName',
         `\`notebookName\` '${name}' must be 1-63 letters, digits and single hyphens, starting and ending with a letter or digit. Use a name such as 'team-a-explore'.`);
     }
-    const type = props.instanceType;
-    if (type !== undefined && !Token.isUnresolved(type) && !isNitroInstanceType(type)) {
-      throw validationError(this, 'NonNitroInstanceType',
-        `\`instanceType\` '${type}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not; p3dn is). Use a current type such as 'ml.t3.medium', 'ml.m5.xlarge' or 'ml.g5.xlarge'.`);
+    if (props.instanceType !== undefined) {
+      validateWorkloadInstanceType(this, props.instanceType, { examples: ['ml.t3.medium', 'ml.m5.xlarge', 'ml.g5.xlarge'] });
     }
     const size = props.volumeSizeInGb;
     if (size !== undefined && !Token.isUnresolved(size) && (!Number.isInteger(size) || size < 5 || size > 16384)) {
@@ -541,17 +538,15 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
       sid: 'LaunchSecureJobsOnly',
       actions: ['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob'],
       resources: jobArns,
-      conditions: {
-        'ForAllValues:StringEquals': {
-          'sagemaker:VpcSubnets': subnetIds,
-          'sagemaker:VpcSecurityGroupIds': [this.jobSecurityGroup.securityGroupId],
-        },
-        // ForAllValues passes on a missing key: require the VPC keys to be present.
-        'Null': { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VpcSecurityGroupIds': 'false' },
-        'ArnEquals': { 'sagemaker:VolumeKmsKeyArn': key.keyArn, 'sagemaker:OutputKmsKeyArn': key.keyArn },
-        'Bool': { 'sagemaker:NetworkIsolation': 'true', 'sagemaker:InterContainerTrafficEncryption': 'true' },
-        'StringEquals': { [`aws:RequestTag/${NOTEBOOK_OWNER_TAG}`]: this.notebookName },
-      },
+      conditions: secureJobLaunchConditions({
+        subnetIds,
+        securityGroupIds: [this.jobSecurityGroup.securityGroupId],
+        volumeKmsKeyArn: key.keyArn,
+        outputKmsKeyArn: key.keyArn,
+        networkIsolation: true,
+        interContainerEncryption: true,
+        ownerTag: { key: NOTEBOOK_OWNER_TAG, value: this.notebookName },
+      }),
     }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'TagOwnJobsAtCreation',

@@ -1,4 +1,4 @@
-import { Annotations, Names, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Names, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { validationError } from './errors';
@@ -6,18 +6,11 @@ import { MANAGED_POLICY_SIZE_LIMIT, ManagedPolicyPacker, MAX_MANAGED_POLICIES } 
 import { setAcknowledgementScope } from './wildcards';
 
 /**
- * Brand of principals whose `addToPrincipalPolicy` already writes customer-managed policies
- * (`SageMakerWorkloadRole`): grants go to them unchanged.
+ * True for a principal whose own `addToPrincipalPolicy` writes customer-managed policies only
+ * (`SageMakerWorkloadRole`): it packs them itself, with a `ManagedPolicyPacker` child.
  */
-const MANAGED_POLICY_PRINCIPAL = Symbol.for('cdk-secure-sagemaker.managed-policy-principal');
-
-/** Marks a principal whose own `addToPrincipalPolicy` writes customer-managed policies only. */
-export function markManagedPolicyPrincipal(principal: iam.IPrincipal): void {
-  Object.defineProperty(principal, MANAGED_POLICY_PRINCIPAL, { value: true });
-}
-
 function isManagedPolicyPrincipal(principal: iam.IPrincipal): boolean {
-  return (principal as unknown as Record<symbol, unknown>)[MANAGED_POLICY_PRINCIPAL] === true;
+  return Construct.isConstruct(principal) && ManagedPolicyPacker.of(principal) !== undefined;
 }
 
 /** The identity a grant attaches to: an IAM role, user or group the app can name. */
@@ -41,7 +34,7 @@ export function isIdentityCenterRole(role: iam.IRole): boolean {
   const name = role.roleName;
   const arn = role.roleArn;
   return (!Token.isUnresolved(name) && name.startsWith('AWSReservedSSO_'))
-    || (!Token.isUnresolved(arn) && arn.includes(':role/aws-reserved/sso.amazonaws.com/'));
+    || (!Token.isUnresolved(arn) && arn.includes('aws-reserved/sso.amazonaws.com/'));
 }
 
 function identityOf(principal: iam.IPrincipal): Identity | undefined {
@@ -79,8 +72,11 @@ class GrantsToIdentity extends Construct {
 
   private constructor(private readonly identity: Identity) {
     super(identity.construct as Construct, GrantsToIdentity.ID);
-    this.packer = new ManagedPolicyPacker(Stack.of(this), (n) => this.newPolicy(n), () => validationError(this, 'TooManyGrants',
-      `the grants of cdk-secure-sagemaker to ${this.identity.label} need more than ${MAX_MANAGED_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters. Grant fewer resources to this identity, or give it a role per workload.`));
+    this.packer = new ManagedPolicyPacker(this, {
+      newPolicy: (n) => this.newPolicy(n),
+      tooMany: () => validationError(this, 'TooManyGrants',
+        `the grants of cdk-secure-sagemaker to ${this.identity.label} need more than ${MAX_MANAGED_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters. Grant fewer resources to this identity, or give it a role per workload.`),
+    });
   }
 
   public add(statement: iam.PolicyStatement): iam.ManagedPolicy {

@@ -31,6 +31,14 @@ export function arnResourceName(name: string): string {
   return Token.isUnresolved(name) ? name : name.toLowerCase();
 }
 
+/**
+ * The IAM name pattern of roles and policies (letters, digits and `_+=,.@-`), for names of at
+ * most `maxLength` characters.
+ */
+export function iamNamePattern(maxLength: number): RegExp {
+  return new RegExp(`^[\\w+=,.@-]{1,${maxLength}}$`);
+}
+
 /** AWS Organizations IDs: an organizational unit (`ou-xxxx-yyyyyyyy`) and the root (`r-xxxx`). */
 export const ORGANIZATIONAL_UNIT_ID = 'ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}';
 export const ORGANIZATION_ROOT_ID = 'r-[0-9a-z]{4,32}';

@@ -1,4 +1,5 @@
 import { IResolvable, IResolveContext } from 'aws-cdk-lib';
+import { ENVIRONMENT_TAG } from './tags';
 
 /**
  * The SageMaker Python SDK "intelligent defaults" configuration (`config.yaml`) that notebooks and
@@ -17,8 +18,6 @@ import { IResolvable, IResolveContext } from 'aws-cdk-lib';
  * instances or domains: tags a guardrail requires on those must be passed by the caller.
  */
 
-/** Tag on every resource of an environment and every job its workloads launch (value: the environment name). */
-export const ENVIRONMENT_TAG = 'secure-sagemaker:environment';
 
 /** A SageMaker API tag. */
 export interface SdkTag {

@@ -3,7 +3,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as perms from './perms';
 import { acknowledgeScopedWildcards } from './wildcards';
-import type { ISageMakerNetwork } from '../environment/interfaces';
+
+/** Where a workload's network interfaces go: a VPC and its workload subnets (an `ISageMakerNetwork`). */
+export interface WorkloadSubnets {
+  readonly vpc: ec2.IVpc;
+  readonly vpcSubnets: ec2.SubnetSelection;
+}
 
 /** Statement IDs of the network-interface grants, named for the workload that gets them. */
 export interface NetworkInterfaceSids {
@@ -24,7 +29,7 @@ export interface NetworkInterfaceSids {
  */
 export function grantVpcNetworkInterfaces(
   role: iam.IGrantable,
-  network: ISageMakerNetwork,
+  network: WorkloadSubnets,
   securityGroup: ec2.ISecurityGroup,
   sids: NetworkInterfaceSids,
   wildcardReason: string,

@@ -1,2 +1,1 @@
 export * from './secure-studio-domain';
-export * from './secure-user-profile';

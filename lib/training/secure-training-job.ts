@@ -11,18 +11,18 @@ import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces'
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { validateWholeSeconds } from '../private/durations';
 import { validationError } from '../private/errors';
 import { managedPolicyGrantee } from '../private/grants';
-import { hasLocalNvmeStorage, isNitroInstanceType } from '../private/instance-types';
+import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/instance-types';
+import { secureJobLaunchConditions } from '../private/job-launch';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
-import { ENVIRONMENT_TAG, sdkDefaults, SdkTag } from '../private/sdk-defaults';
+import { sdkDefaults, SdkTag } from '../private/sdk-defaults';
+import { ENVIRONMENT_TAG, isReservedTagKey, TAG_KEY_PATTERN, TAG_KEY_RULE, TAG_VALUE_PATTERN, TAG_VALUE_RULE, TRAINING_OWNER_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
-
-/** Tag on every job the construct starts (value: the job name prefix); its roles act only on jobs carrying it. */
-const TRAINING_OWNER_TAG = 'secure-sagemaker:training-job';
 
 /** CreateTrainingJob's upper bound for StoppingCondition.MaxRuntimeInSeconds (28 days). */
 const MAX_RUNTIME_LIMIT_SECONDS = 2_419_200;
@@ -38,9 +38,6 @@ const MAX_CHANNELS = 20;
 const MAX_JOB_TAGS = 50;
 const MAX_USER_TAGS = MAX_JOB_TAGS - 2;
 const MAX_HYPERPARAMETERS = 100;
-
-/** Characters SageMaker accepts in tag keys and values. */
-const TAG_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 /**
  * A data channel of a training job: a prefix of a `SecureBucket`.
@@ -272,7 +269,7 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
     const maxRuntimeSeconds = (props.maxRuntime ?? Duration.hours(24)).toSeconds();
 
     const key = env.key;
-    this.volumeKeyApplied = Token.isUnresolved(this.instanceType) || !hasLocalNvmeStorage(this.instanceType);
+    this.volumeKeyApplied = !rejectsVolumeKey(this.instanceType);
     const outputPath = this.outputPrefix.replace(/\/$/, '');
     this.outputS3Url = env.artifactsBucket.s3UrlForPrefix(this.outputPrefix);
     const isolation = !props.allowInternetForContainer;
@@ -511,10 +508,10 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
       errors.push(`training jobs ${this.jobNamePrefix} would carry ${tags.length} tags (the ownership and environment tags, \`tags\` and the tags applied with Tags.of to this construct or above): CreateTrainingJob accepts at most ${MAX_JOB_TAGS}, so every run would fail. Apply fewer tags.`);
     }
     for (const { Key, Value } of tags) {
-      if (!Token.isUnresolved(Key) && (!TAG_PATTERN.test(Key) || Key.length > 128)) {
-        errors.push(`tag key '${Key}' applied to ${this.node.path} is not accepted by SageMaker (1-128 letters, digits, spaces and _.:/=+-@), so every training run would fail. Remove it or exclude this construct with Tags.of(...).add(key, value, { excludeResourceTypes: ['AWS::StepFunctions::StateMachine'] }).`);
-      } else if (!Token.isUnresolved(Value) && (!TAG_PATTERN.test(Value) || Value.length > 256)) {
-        errors.push(`the value of tag '${Key}' applied to ${this.node.path} is not accepted by SageMaker (0-256 letters, digits, spaces and _.:/=+-@), so every training run would fail. Change the value.`);
+      if (!Token.isUnresolved(Key) && !TAG_KEY_PATTERN.test(Key)) {
+        errors.push(`tag key '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_KEY_RULE}), so every training run would fail. Remove it or exclude this construct with Tags.of(...).add(key, value, { excludeResourceTypes: ['AWS::StepFunctions::StateMachine'] }).`);
+      } else if (!Token.isUnresolved(Value) && !TAG_VALUE_PATTERN.test(Value)) {
+        errors.push(`the value of tag '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_VALUE_RULE}), so every training run would fail. Change the value.`);
       }
     }
     return errors;
@@ -535,14 +532,10 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
       throw validationError(this, 'InvalidJobNamePrefix',
         `\`jobNamePrefix\` '${prefix}' must be 1-${MAX_PREFIX_LENGTH} letters, digits and single hyphens, starting and ending with a letter or digit, so that '<prefix>-<execution id>' fits the 63 characters of a training job name.`);
     }
-    const type = this.instanceType;
-    if (Token.isUnresolved(type)) {
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:TrainingInstanceTypeToken',
-        '`instanceType` is a token: the jobs get the volume key, which CreateTrainingJob rejects for types with local NVMe storage (ml.g5, ml.p4d, ml.*d.*), and the Nitro check cannot run. Pass a literal type to have both decided at synth time.');
-    } else if (!isNitroInstanceType(type)) {
-      throw validationError(this, 'NonNitroInstanceType',
-        `\`instanceType\` '${type}' is not an ML instance type on the AWS Nitro System (t2, m4, c4, p2 and p3 are not; p3dn is). Use a current type such as 'ml.m5.xlarge', 'ml.g5.xlarge' or 'ml.p4d.24xlarge'.`);
-    }
+    validateWorkloadInstanceType(this, this.instanceType, {
+      examples: ['ml.m5.xlarge', 'ml.g5.xlarge', 'ml.p4d.24xlarge'],
+      tokenWarning: { id: 'cdk-secure-sagemaker:TrainingInstanceTypeToken', keyRejectedBy: 'the jobs get the volume key, which CreateTrainingJob rejects' },
+    });
     if (!Token.isUnresolved(instanceCount) && (!Number.isInteger(instanceCount) || instanceCount < 1)) {
       throw validationError(this, 'InvalidInstanceCount', `\`instanceCount\` is ${instanceCount}: use a whole number of instances, 1 or more.`);
     }
@@ -550,19 +543,12 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
     if (size !== undefined && !Token.isUnresolved(size) && (!Number.isInteger(size) || size < 1 || size > 16384)) {
       throw validationError(this, 'InvalidVolumeSize', `\`volumeSizeInGb\` is ${size}: CreateTrainingJob accepts whole numbers from 1 to 16384. Set \`volumeSizeInGb\` in that range.`);
     }
-    if (props.maxRuntime?.isUnresolved()) {
-      try {
-        props.maxRuntime.toSeconds();
-      } catch {
-        throw validationError(this, 'InvalidMaxRuntime', `\`maxRuntime\` ${props.maxRuntime.toString()} cannot be converted to seconds at synth time: pass a token with \`Duration.seconds(...)\`.`);
-      }
-    } else if (props.maxRuntime) {
-      const seconds = props.maxRuntime.toSeconds({ integral: false });
-      if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_RUNTIME_LIMIT_SECONDS) {
-        throw validationError(this, 'InvalidMaxRuntime',
-          `\`maxRuntime\` is ${seconds} seconds: CreateTrainingJob accepts whole seconds from 1 to ${MAX_RUNTIME_LIMIT_SECONDS} (28 days). Shorten \`maxRuntime\`, or checkpoint and resume in a new run.`);
-      }
-    }
+    validateWholeSeconds(this, 'maxRuntime', props.maxRuntime, {
+      code: 'InvalidMaxRuntime',
+      min: 1,
+      max: MAX_RUNTIME_LIMIT_SECONDS,
+      outOfRange: (seconds) => `\`maxRuntime\` is ${seconds} seconds: CreateTrainingJob accepts whole seconds from 1 to ${MAX_RUNTIME_LIMIT_SECONDS} (28 days). Shorten \`maxRuntime\`, or checkpoint and resume in a new run.`,
+    });
     const out = this.outputPrefix;
     if (!Token.isUnresolved(out) && (/^s3:\/\//i.test(out) || out.includes('*') || out.includes('?') || out.startsWith('/') || out.length === 0 || !out.endsWith('/'))) {
       throw validationError(this, 'InvalidOutputPrefix',
@@ -594,14 +580,14 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
       throw validationError(this, 'TooManyTags', `\`tags\` has ${tags.length} entries: a training job takes at most ${MAX_JOB_TAGS} tags, two of which are the ownership and environment tags, so pass at most ${MAX_USER_TAGS}.`);
     }
     for (const [tagKey, tagValue] of tags) {
-      if (tagKey === TRAINING_OWNER_TAG || tagKey === ENVIRONMENT_TAG || tagKey.toLowerCase().startsWith('aws:')) {
+      if (tagKey === TRAINING_OWNER_TAG || tagKey === ENVIRONMENT_TAG || isReservedTagKey(tagKey)) {
         throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership or environment tag, or the aws: prefix). Use another key.`);
       }
-      if (!Token.isUnresolved(tagKey) && (!TAG_PATTERN.test(tagKey) || tagKey.length === 0 || tagKey.length > 128)) {
-        throw validationError(this, 'InvalidTagKey', `\`tags\` key '${tagKey}' must be 1-128 letters, digits, spaces and _.:/=+-@, or every training run fails.`);
+      if (!Token.isUnresolved(tagKey) && !TAG_KEY_PATTERN.test(tagKey)) {
+        throw validationError(this, 'InvalidTagKey', `\`tags\` key '${tagKey}' must be ${TAG_KEY_RULE}, or every training run fails.`);
       }
-      if (!Token.isUnresolved(tagValue) && (!TAG_PATTERN.test(tagValue) || tagValue.length > 256)) {
-        throw validationError(this, 'InvalidTagValue', `\`tags\` value of '${tagKey}' must be 0-256 letters, digits, spaces and _.:/=+-@, or every training run fails.`);
+      if (!Token.isUnresolved(tagValue) && !TAG_VALUE_PATTERN.test(tagValue)) {
+        throw validationError(this, 'InvalidTagValue', `\`tags\` value of '${tagKey}' must be ${TAG_VALUE_RULE}, or every training run fails.`);
       }
     }
     const hyperparameters = Object.entries(props.hyperparameters ?? {});
@@ -681,32 +667,20 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
     const env = this.environment;
     const role = this.stateMachineRole;
     const jobArn = stack.formatArn({ service: 'sagemaker', resource: 'training-job', resourceName: `${arnResourceName(this.jobNamePrefix)}-*` });
-    const kmsConditions: Record<string, string> = { 'sagemaker:OutputKmsKeyArn': env.key.keyArn };
-    if (this.volumeKeyApplied) {
-      kmsConditions['sagemaker:VolumeKmsKeyArn'] = env.key.keyArn;
-    }
-    const bools: Record<string, string> = {};
-    if (isolation) {
-      bools['sagemaker:NetworkIsolation'] = 'true';
-    }
-    if (encryption) {
-      bools['sagemaker:InterContainerTrafficEncryption'] = 'true';
-    }
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'CreateSecureTrainingJobsWithThisPrefixOnly',
       actions: ['sagemaker:CreateTrainingJob'],
       resources: [jobArn],
-      conditions: {
-        'ForAllValues:StringEquals': {
-          'sagemaker:VpcSubnets': subnetIds,
-          'sagemaker:VpcSecurityGroupIds': [this.securityGroup.securityGroupId],
-        },
-        'Null': { 'sagemaker:VpcSubnets': 'false', 'sagemaker:VpcSecurityGroupIds': 'false' },
-        'ArnEquals': kmsConditions,
-        ...(Object.keys(bools).length > 0 ? { Bool: bools } : {}),
-        'NumericLessThanEquals': { 'sagemaker:MaxRuntimeInSeconds': String(maxRuntimeSeconds) },
-        'StringEquals': { [`aws:RequestTag/${TRAINING_OWNER_TAG}`]: this.jobNamePrefix },
-      },
+      conditions: secureJobLaunchConditions({
+        subnetIds,
+        securityGroupIds: [this.securityGroup.securityGroupId],
+        volumeKmsKeyArn: this.volumeKeyApplied ? env.key.keyArn : undefined,
+        outputKmsKeyArn: env.key.keyArn,
+        networkIsolation: isolation,
+        interContainerEncryption: encryption,
+        maxRuntimeSeconds,
+        ownerTag: { key: TRAINING_OWNER_TAG, value: this.jobNamePrefix },
+      }),
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'TagOwnJobsAtCreationOnly',

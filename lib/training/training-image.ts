@@ -1,8 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-
-/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>(:<tag>|@<digest>)` */
-const ECR_IMAGE_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._\/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
 
 /**
  * The container image a `SecureTrainingJob` runs.
@@ -48,15 +46,14 @@ export class TrainingImage {
   public _problem(): string | undefined {
     if (this.repository) {
       const tag = this.tagOrDigest;
-      return tag === undefined || Token.isUnresolved(tag) || /^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|sha256:[a-f0-9]{64})$/.test(tag)
+      return tag === undefined || Token.isUnresolved(tag) || isEcrTagOrDigest(tag)
         ? undefined
         : `tag '${tag}' of \`TrainingImage.fromEcrRepository\` is neither an ECR tag nor a 'sha256:<64 hex>' digest`;
     }
     if (Token.isUnresolved(this.imageUri)) {
       return undefined;
     }
-    // CreateTrainingJob accepts image URIs of at most 255 characters.
-    return ECR_IMAGE_URI.test(this.imageUri) && this.imageUri.length <= 255
+    return isEcrImageUri(this.imageUri)
       ? undefined
       : `'${this.imageUri}' is not an ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>, at most 255 characters)`;
   }

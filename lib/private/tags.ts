@@ -1,0 +1,40 @@
+/**
+ * AWS's tag rules (the SageMaker API's, and those of every service that takes `Tags`): keys of 1
+ * to 128 and values of 0 to 256 Unicode letters, digits, whitespace and `_ . : / = + - @`; keys
+ * starting with `aws:` (any case) are reserved for AWS.
+ */
+
+/** A tag key AWS accepts from a user: 1-128 characters, not starting with `aws:`. */
+export const TAG_KEY_PATTERN = /^(?![aA][wW][sS]:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+
+/** A tag value AWS accepts: 0-256 characters. */
+export const TAG_VALUE_PATTERN = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
+
+/** What `TAG_KEY_PATTERN` accepts, for messages. */
+export const TAG_KEY_RULE = "1-128 letters, digits, spaces and _.:/=+-@, not starting with the reserved 'aws:'";
+
+/** What `TAG_VALUE_PATTERN` accepts, for messages. */
+export const TAG_VALUE_RULE = '0-256 letters, digits, spaces and _.:/=+-@';
+
+/** True for a key with the reserved `aws:` prefix (any case). */
+export function isReservedTagKey(key: string): boolean {
+  return key.toLowerCase().startsWith('aws:');
+}
+
+/** Tag on every resource of an environment and every job its workloads launch (value: the environment name). */
+export const ENVIRONMENT_TAG = 'secure-sagemaker:environment';
+
+/** Tag that marks a notebook's resources and the jobs it launches (value: the notebook name); its role may only see and stop those jobs. */
+export const NOTEBOOK_OWNER_TAG = 'secure-sagemaker:notebook';
+
+/** Tag on every job a `SecureTrainingJob` starts (value: the job name prefix); its roles act only on jobs carrying it. */
+export const TRAINING_OWNER_TAG = 'secure-sagemaker:training-job';
+
+/** Tag that marks an endpoint's resources (value: the endpoint name). */
+export const ENDPOINT_OWNER_TAG = 'secure-sagemaker:endpoint';
+
+/** Tag that marks a Studio domain's resources and the jobs its users launch (value: the domain name). */
+export const STUDIO_DOMAIN_TAG = 'secure-sagemaker:studio-domain';
+
+/** Tag that names the Studio user behind a role (value: the user profile name): the shared policy scopes S3 prefixes with it. */
+export const STUDIO_USER_TAG = 'secure-sagemaker-studio-user';
