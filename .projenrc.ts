@@ -117,6 +117,12 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 // The reviewer report: `npx cdk-secure-sagemaker report <cdk.out>`.
 project.addBins({ 'cdk-secure-sagemaker': 'lib/report/cli.js' });
 
+// RULES.md is generated from the control catalogue; test/nag/rules/rules-doc.test.ts fails when it is stale.
+project.addTask('rules-doc', {
+  description: 'Regenerates RULES.md from the control catalogue',
+  exec: 'ts-node --prefer-ts-exts projenrc/rules-doc.ts',
+});
+
 // Benchmarks are measured, not timed tests: `npm run bench` writes bench/RESULTS.md.
 project.addTask('bench', {
   description: 'Synth speed, scale and cost benchmarks; writes bench/RESULTS.md',

@@ -1,18 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { CfnTemplate, CfnTemplateResource } from '../nag/controls/template';
 
-/** A CloudFormation template as read from the cloud assembly. */
-export interface Template {
-  readonly Resources?: Record<string, TemplateResource>;
-  readonly [key: string]: unknown;
-}
+/** A CloudFormation template as read from the cloud assembly (the controls' template type). */
+export type Template = CfnTemplate;
 
 /** One resource of a template. */
-export interface TemplateResource {
-  readonly Type: string;
-  readonly Properties?: Record<string, any>;
-  readonly Metadata?: Record<string, any>;
-}
+export type TemplateResource = CfnTemplateResource;
 
 /** A synth-time message (warning/error) attached to a construct path. */
 export interface AssemblyMessage {

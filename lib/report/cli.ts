@@ -8,8 +8,9 @@ import { buildReport, renderJson, renderMarkdown, renderSummary } from './securi
 export const USAGE = `Usage: cdk-secure-sagemaker report <cdk.out> [--out <file>] [--format markdown|json]
 
 Reads the synthesized templates of a cloud assembly (not the app) and writes a security report:
-controls per SageMaker resource (PASS/FAIL), IAM roles in plain words, who may invoke/open what
-and from where, opt-outs and acknowledged findings, baseline cost, and a Mermaid network diagram.
+controls per SageMaker resource (PASS/FAIL; rows that name a SageMakerSecurity rule run its check),
+the rule pack's findings, IAM roles in plain words, who may invoke/open what and from where,
+opt-outs and acknowledged findings, baseline cost, and a Mermaid network diagram.
 
   --out <file>       where to write the report (default security-report.md, or security-report.json with --format json)
   --format <format>  markdown (default) or json

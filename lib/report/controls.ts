@@ -1,183 +1,192 @@
+import { NagRuleCompliance } from 'cdk-nag';
 import { AssemblyStack, TemplateResource } from './assembly';
 import { asList, friendly, isTrue, referencedId, render } from './cfn';
 import { ControlRow, ResourceReport } from './model';
-import { hasLocalNvmeStorage } from '../private/instance-types';
+import {
+  Control,
+  CONTROLS,
+  ControlSubject,
+  evaluate,
+  Observation,
+  ruleIdOf,
+  subjectOf,
+  templateView,
+  USER_PROFILE,
+  USER_PROFILE_OWN_ROLE,
+} from '../nag/controls';
 
 const pass = (control: string, detail: string): ControlRow => ({ control, status: 'PASS', detail });
 const fail = (control: string, detail: string): ControlRow => ({ control, status: 'FAIL', detail });
 const check = (control: string, ok: boolean, okDetail: string, failDetail: string): ControlRow =>
   ok ? pass(control, okDetail) : fail(control, failDetail);
 
-/** The controls of every SageMaker resource and training state machine of a stack. */
+/** The resource types the report has a section for (state machines and pipelines: one per job). */
+const REPORTED_TYPES = [
+  'AWS::SageMaker::NotebookInstance',
+  'AWS::SageMaker::Domain',
+  'AWS::SageMaker::EndpointConfig',
+  'AWS::SageMaker::Model',
+  'AWS::SageMaker::Endpoint',
+  'AWS::StepFunctions::StateMachine',
+  'AWS::SageMaker::Pipeline',
+];
+
+/** The order of the rows of each section: the report's own controls among the rules'. */
+const ROW_ORDER: Record<string, string[]> = {
+  'AWS::SageMaker::NotebookInstance': [
+    'KMS key (storage volume)', 'Network: VPC subnet', 'Network: direct internet access', 'Root access', 'IMDS', 'Platform', 'Lifecycle configuration',
+  ],
+  'AWS::SageMaker::Domain': [
+    'KMS key (EFS)', 'Network: VPC only', 'Network: subnets', 'Auth mode', 'Root (Docker access)', 'Notebook output sharing', 'User profiles with own role',
+  ],
+  'AWS::SageMaker::EndpointConfig': ['KMS key (storage volume)', 'Data capture', 'Data capture KMS key', 'Instance count'],
+  'AWS::SageMaker::Model': ['Network: VPC subnets', 'Network isolation'],
+  'jobs': [
+    'KMS key (training volume)', 'KMS key (processing volume)', 'KMS key (output)', 'Network: VPC subnets', 'Network isolation', 'Inter-container encryption', 'Max runtime',
+  ],
+};
+
+/** Rows in the section's order (a label with a part, `Instance count (AllTraffic)`, sorts as its control). */
+function ordered(rows: ControlRow[], order: string[] = []): ControlRow[] {
+  const rank = (label: string) => {
+    const i = order.findIndex((o) => label === o || label.startsWith(`${o} (`));
+    return i < 0 ? order.length : i;
+  };
+  return rows.map((row, i) => ({ row, i })).sort((a, b) => rank(a.row.control) - rank(b.row.control) || a.i - b.i).map(({ row }) => row);
+}
+
+/**
+ * The controls of every SageMaker resource, and of every training and processing job of a state
+ * machine or pipeline, of a stack.
+ *
+ * A row with `rules` is the verdict of those SageMakerSecurity rules: it shows what the control's
+ * check (the same function the rule runs) observed in the template. Other rows are the report's
+ * own controls, which the pack has no rule for (cdk-nag's AwsSolutions SM1-SM3 cover the notebook
+ * instance's key, subnet and direct internet access).
+ */
 export function resourceControls(stack: AssemblyStack): ResourceReport[] {
   const resources = stack.template.Resources ?? {};
+  const template = templateView(stack.template);
   const out: ResourceReport[] = [];
-  const add = (logicalId: string, r: TemplateResource, name: string, controls: ControlRow[]) =>
-    out.push({ stack: stack.name, logicalId, type: r.Type, name, controls });
-
   for (const [id, r] of Object.entries(resources)) {
-    const p = r.Properties ?? {};
-    switch (r.Type) {
-      case 'AWS::SageMaker::NotebookInstance':
-        add(id, r, `Notebook instance ${render(p.NotebookInstanceName) || id}`, notebookControls(p));
-        break;
-      case 'AWS::SageMaker::Domain': {
-        const profiles = Object.entries(resources).filter(([, u]) => u.Type === 'AWS::SageMaker::UserProfile'
-          && referencedId(u.Properties?.DomainId) === id);
-        add(id, r, `Studio domain ${render(p.DomainName) || id}`, domainControls(p, profiles.map(([, u]) => u)));
-        break;
-      }
-      case 'AWS::SageMaker::EndpointConfig':
-        add(id, r, `Endpoint config ${render(p.EndpointConfigName) || id}`, endpointConfigControls(p));
-        break;
-      case 'AWS::SageMaker::Model':
-        add(id, r, `Model ${render(p.ModelName) || id}`, modelControls(p));
-        break;
-      case 'AWS::SageMaker::Endpoint': {
-        const configId = referencedId(p.EndpointConfigName);
-        const configInTemplate = configId !== undefined && resources[configId]?.Type === 'AWS::SageMaker::EndpointConfig';
-        add(id, r, `Endpoint ${render(p.EndpointName) || id}`, [
-          check('Endpoint config', configInTemplate, `${configId} (controls in its own section)`,
-            `endpoint config ${friendly(render(p.EndpointConfigName))} is not in this template: its key, capture and instance count cannot be reviewed here`),
-        ]);
-        break;
-      }
-      case 'AWS::StepFunctions::StateMachine': {
-        for (const job of trainingTasks(p)) {
-          add(id, r, `Training (state machine ${id}, state ${job.state})`, trainingControls(job.parameters));
-        }
-        break;
-      }
-      default:
-        break;
+    if (!REPORTED_TYPES.includes(r.Type)) continue;
+    const subject = subjectOf(id, r, template);
+    const parts = ruleRows(subject);
+    const own = [...reportOnlyRows(subject, r), ...(parts.get(undefined)?.rows ?? [])];
+    if (r.Type === 'AWS::SageMaker::Domain') own.push(userProfileRow(subject));
+    const section = (name: string, controls: ControlRow[]) => out.push({ stack: stack.name, logicalId: id, type: r.Type, name, controls });
+    if (own.length > 0) section(nameOf(subject), ordered(own, ROW_ORDER[r.Type]));
+    for (const [key, part] of parts) {
+      if (key !== undefined) section(part.name, ordered(part.rows, ROW_ORDER.jobs));
     }
   }
   return out;
 }
 
-function notebookControls(p: Record<string, any>): ControlRow[] {
-  const imds = p.InstanceMetadataServiceConfiguration?.MinimumInstanceMetadataServiceVersion;
-  const platform = render(p.PlatformIdentifier);
-  return [
-    check('KMS key (storage volume)', !!p.KmsKeyId, `KmsKeyId ${friendly(render(p.KmsKeyId))}`, 'no KmsKeyId: the ML storage volume uses an AWS owned key'),
-    check('Network: VPC subnet', !!p.SubnetId, `subnet ${friendly(render(p.SubnetId))}, security groups ${friendly(render(p.SecurityGroupIds)) || 'none'}`,
-      'no SubnetId: the notebook runs outside your VPC'),
-    check('Network: direct internet access', p.DirectInternetAccess === 'Disabled', 'DirectInternetAccess Disabled: AWS APIs only through VPC endpoints',
-      `DirectInternetAccess ${p.DirectInternetAccess ? render(p.DirectInternetAccess) : 'not set (defaults to Enabled)'}: the notebook has a SageMaker-managed internet path`),
-    check('Root access', p.RootAccess === 'Disabled', 'RootAccess Disabled',
-      `RootAccess ${p.RootAccess ? render(p.RootAccess) : 'not set (defaults to Enabled)'}: users can become root`),
-    check('IMDS', render(imds) === '2', 'IMDSv2 only', `MinimumInstanceMetadataServiceVersion ${imds ? render(imds) : 'not set (defaults to 1)'}: IMDSv1 allowed`),
-    check('Platform', /^notebook-al2(023)?-v\d+$/.test(platform) && platform !== 'notebook-al1-v1', `PlatformIdentifier ${platform}`,
-      platform ? `PlatformIdentifier ${platform}: not a supported Amazon Linux 2/2023 platform` : 'no PlatformIdentifier: the default platform is not pinned'),
-    check('Lifecycle configuration', !!p.LifecycleConfigName, `LifecycleConfigName ${friendly(render(p.LifecycleConfigName))}`,
-      'no lifecycle configuration: no idle stop and no SDK defaults'),
-  ];
+function nameOf({ type, logicalId: id, properties: p }: ControlSubject): string {
+  switch (type) {
+    case 'AWS::SageMaker::NotebookInstance': return `Notebook instance ${render(p.NotebookInstanceName) || id}`;
+    case 'AWS::SageMaker::Domain': return `Studio domain ${render(p.DomainName) || id}`;
+    case 'AWS::SageMaker::EndpointConfig': return `Endpoint config ${render(p.EndpointConfigName) || id}`;
+    case 'AWS::SageMaker::Model': return `Model ${render(p.ModelName) || id}`;
+    case 'AWS::SageMaker::Endpoint': return `Endpoint ${render(p.EndpointName) || id}`;
+    default: return id;
+  }
 }
 
-function domainControls(p: Record<string, any>, profiles: TemplateResource[]): ControlRow[] {
-  const ownRole = profiles.filter(u => !!u.Properties?.UserSettings?.ExecutionRole);
-  const docker = p.DomainSettings?.DockerSettings?.EnableDockerAccess;
-  const sharing = p.DefaultUserSettings?.SharingSettings?.NotebookOutputOption;
-  return [
-    check('KMS key (EFS)', !!p.KmsKeyId, `KmsKeyId ${friendly(render(p.KmsKeyId))}`, 'no KmsKeyId: the home EFS uses an AWS managed key'),
-    check('Network: VPC only', p.AppNetworkAccessType === 'VpcOnly', 'AppNetworkAccessType VpcOnly',
-      `AppNetworkAccessType ${p.AppNetworkAccessType ? render(p.AppNetworkAccessType) : 'not set (defaults to PublicInternetOnly)'}: apps have a SageMaker-managed internet path`),
-    check('Network: subnets', asList(p.SubnetIds).length > 0, `VPC ${friendly(render(p.VpcId))}, subnets ${friendly(render(p.SubnetIds))}`, 'no SubnetIds'),
-    check('Auth mode', p.AuthMode === 'IAM', 'AuthMode IAM (presigned URLs governed by IAM)', `AuthMode ${render(p.AuthMode) || 'not set'}`),
-    check('Root (Docker access)', docker === 'DISABLED' || docker === undefined, `EnableDockerAccess ${docker ?? 'not set (DISABLED)'}`,
-      `EnableDockerAccess ${render(docker)}: apps can run containers with root on the host`),
-    check('Notebook output sharing', sharing === 'Disabled', 'NotebookOutputOption Disabled',
-      `NotebookOutputOption ${sharing ? render(sharing) : 'not set (defaults to Allowed)'}: users can share notebook output`),
-    check('User profiles with own role', ownRole.length === profiles.length,
-      `${profiles.length} user profile(s), each with its own execution role`,
-      `${profiles.length - ownRole.length} of ${profiles.length} user profile(s) fall back to the domain's default execution role`),
-  ];
-}
-
-function endpointConfigControls(p: Record<string, any>): ControlRow[] {
-  const variants = asList(p.ProductionVariants) as Record<string, any>[];
-  const types = variants.map(v => render(v.InstanceType)).filter(t => t);
-  const allNvme = types.length > 0 && types.every(hasLocalNvmeStorage);
-  const capture = p.DataCaptureConfig;
-  const rows: ControlRow[] = [
-    p.KmsKeyId ? pass('KMS key (storage volume)', `KmsKeyId ${friendly(render(p.KmsKeyId))}`)
-      : allNvme ? pass('KMS key (storage volume)', `no KmsKeyId: ${types.join(', ')} use local NVMe storage, hardware-encrypted`)
-        : fail('KMS key (storage volume)', 'no KmsKeyId: the ML storage volume uses an AWS managed key'),
-    check('Data capture', !!capture && isTrue(capture.EnableCapture), `to ${friendly(render(capture?.DestinationS3Uri))}, ${render(capture?.InitialSamplingPercentage)}% sampled`,
-      'no data capture: requests and responses are not recorded for audit'),
-    check('Data capture KMS key', !!capture?.KmsKeyId, `KmsKeyId ${friendly(render(capture?.KmsKeyId))}`, 'captured data is not encrypted with a customer key'),
-  ];
-  if (variants.length === 0) rows.push(fail('Instance count', 'no production variants'));
-  for (const v of variants) {
-    const name = render(v.VariantName) || 'variant';
-    if (v.ServerlessConfig) {
-      rows.push(pass(`Instance count (${name})`, 'serverless variant: capacity is managed by SageMaker'));
-    } else {
-      const n = Number(v.InitialInstanceCount);
-      rows.push(check(`Instance count (${name})`, n >= 2, `${n} x ${render(v.InstanceType)} across AZs`,
-        `${v.InitialInstanceCount === undefined ? 'no InitialInstanceCount' : `${render(v.InitialInstanceCount)} instance`}: no availability across AZs`));
+/**
+ * The rows of the controls of the catalogue the report shows for this resource type, grouped by
+ * the part of the resource they are about (`undefined`: the resource itself; else a job).
+ */
+function ruleRows(subject: ControlSubject): Map<string | undefined, { name: string; rows: ControlRow[] }> {
+  const parts = new Map<string | undefined, { name: string; rows: ControlRow[] }>();
+  for (const control of CONTROLS) {
+    if (!control.report || !control.resourceTypes.includes(subject.type)) continue;
+    for (const o of control.check(subject)) {
+      const key = o.part?.key;
+      if (!parts.has(key)) parts.set(key, { name: o.part?.name ?? '', rows: [] });
+      addRow(parts.get(key)!.rows, rowOf(control, o));
     }
   }
-  return rows;
+  return parts;
 }
 
-function modelControls(p: Record<string, any>): ControlRow[] {
-  const subnets = asList(p.VpcConfig?.Subnets);
-  return [
-    check('Network: VPC subnets', subnets.length > 0, `subnets ${friendly(render(subnets))}, security groups ${friendly(render(p.VpcConfig?.SecurityGroupIds))}`,
-      'no VpcConfig: the model containers run outside your VPC'),
-    check('Network isolation', isTrue(p.EnableNetworkIsolation), 'EnableNetworkIsolation true: containers make no outbound calls',
-      'EnableNetworkIsolation not true: containers can make outbound network calls'),
-  ];
+/** A row from an observation of a control: PASS when compliant, FAIL when not. */
+function rowOf(control: Control, o: Observation): ControlRow {
+  const label = `${o.label ?? control.report!.label}${o.subject ? ` (${o.subject})` : ''}`;
+  const status = o.verdict === NagRuleCompliance.COMPLIANT ? 'PASS'
+    : o.verdict === NagRuleCompliance.NON_COMPLIANT ? 'FAIL'
+      : control.report!.whenNotApplicable ?? 'PASS';
+  return { control: label, status, detail: friendly(o.detail), rules: [ruleIdOf(control)] };
 }
 
-/** A training task found in a state machine definition. */
-interface TrainingTask {
-  readonly state: string;
-  readonly parameters: Record<string, any> | undefined;
-}
-
-/** Task states calling sagemaker:createTrainingJob, from the definition (tokens become placeholders). */
-function trainingTasks(p: Record<string, any>): TrainingTask[] {
-  const raw = p.DefinitionString !== undefined ? render(p.DefinitionString)
-    : p.Definition !== undefined ? JSON.stringify(p.Definition) : '';
-  if (!/createTrainingJob/.test(raw)) return [];
-  let definition: any;
-  try {
-    definition = JSON.parse(raw);
-  } catch {
-    return [{ state: '(definition not parseable)', parameters: undefined }];
+/** Adds a row, merging it into an identical one (a definition no job control can read: one row for all). */
+function addRow(rows: ControlRow[], row: ControlRow): void {
+  const same = rows.findIndex((r) => r.control === row.control && r.status === row.status && r.detail === row.detail);
+  if (same < 0) {
+    rows.push(row);
+  } else {
+    rows[same] = { ...rows[same], rules: [...rows[same].rules ?? [], ...row.rules ?? []] };
   }
-  const tasks: TrainingTask[] = [];
-  const walk = (states: Record<string, any> | undefined) => {
-    for (const [name, s] of Object.entries(states ?? {})) {
-      if (typeof s?.Resource === 'string' && /sagemaker:createTrainingJob/.test(s.Resource)) {
-        tasks.push({ state: name, parameters: s.Parameters ?? s.Arguments });
-      }
-      for (const branch of s?.Branches ?? []) walk(branch.States);
-      walk(s?.Iterator?.States ?? s?.ItemProcessor?.States);
-    }
-  };
-  walk(definition.States);
-  return tasks;
 }
 
-function trainingControls(p: Record<string, any> | undefined): ControlRow[] {
-  if (!p) return [fail('Training parameters', 'the state machine definition could not be parsed: no control can be confirmed')];
-  const rc = p.ResourceConfig ?? {};
-  const type = String(rc.InstanceType ?? '');
-  const subnets = asList(p.VpcConfig?.Subnets);
-  const maxRuntime = Number(p.StoppingCondition?.MaxRuntimeInSeconds);
-  return [
-    rc.VolumeKmsKeyId ? pass('KMS key (training volume)', `VolumeKmsKeyId ${friendly(rc.VolumeKmsKeyId)}`)
-      : type && hasLocalNvmeStorage(type) ? pass('KMS key (training volume)', `no VolumeKmsKeyId: ${type} uses local NVMe storage, hardware-encrypted`)
-        : fail('KMS key (training volume)', 'no VolumeKmsKeyId: the training volume uses an AWS managed key'),
-    check('KMS key (output)', !!p.OutputDataConfig?.KmsKeyId, `OutputDataConfig.KmsKeyId ${friendly(String(p.OutputDataConfig?.KmsKeyId))}`,
-      'no OutputDataConfig.KmsKeyId: model artifacts use the bucket default'),
-    check('Network: VPC subnets', subnets.length > 0, `subnets ${friendly(subnets.join(', '))}`, 'no VpcConfig: the job runs outside your VPC'),
-    check('Network isolation', isTrue(p.EnableNetworkIsolation), 'EnableNetworkIsolation true', 'EnableNetworkIsolation not set: the container can make outbound calls'),
-    check('Inter-container encryption', isTrue(p.EnableInterContainerTrafficEncryption), 'EnableInterContainerTrafficEncryption true',
-      'EnableInterContainerTrafficEncryption not set: traffic between instances is not encrypted'),
-    check('Max runtime', maxRuntime > 0, `${maxRuntime} s (${+(maxRuntime / 3600).toFixed(2)} h)`, 'no StoppingCondition.MaxRuntimeInSeconds (SageMaker default 1 day)'),
-  ];
+/**
+ * The domain's user profiles, each judged by the UserProfileOwnRole rule: PASS only when the rule
+ * is compliant for every profile of the domain.
+ */
+function userProfileRow(domain: ControlSubject): ControlRow {
+  const profiles = domain.template.resourcesOfType(USER_PROFILE)
+    .filter(([, u]) => referencedId(u.Properties?.DomainId) === domain.logicalId)
+    .map(([pid, u]) => subjectOf(pid, u, domain.template));
+  const failing = profiles
+    .filter((u) => evaluate(USER_PROFILE_OWN_ROLE, u) !== NagRuleCompliance.COMPLIANT)
+    .map((u) => `${u.logicalId} (${USER_PROFILE_OWN_ROLE.check(u).filter((o) => o.verdict === NagRuleCompliance.NON_COMPLIANT).map((o) => o.detail).join('; ')})`);
+  const row = check(USER_PROFILE_OWN_ROLE.report!.label, failing.length === 0,
+    `${profiles.length} user profile(s), each with its own execution role`,
+    `${failing.length} of ${profiles.length} user profile(s) have no execution role of their own: ${failing.join(', ')}`);
+  return { ...row, detail: friendly(row.detail), rules: [ruleIdOf(USER_PROFILE_OWN_ROLE)] };
+}
+
+/** Rows of controls the pack has no rule for. */
+function reportOnlyRows(subject: ControlSubject, r: TemplateResource): ControlRow[] {
+  const p = subject.properties;
+  switch (r.Type) {
+    case 'AWS::SageMaker::NotebookInstance':
+      return [
+        check('KMS key (storage volume)', !!p.KmsKeyId, `KmsKeyId ${friendly(render(p.KmsKeyId))}`, 'no KmsKeyId: the ML storage volume uses an AWS owned key'),
+        check('Network: VPC subnet', !!p.SubnetId, `subnet ${friendly(render(p.SubnetId))}, security groups ${friendly(render(p.SecurityGroupIds)) || 'none'}`,
+          'no SubnetId: the notebook runs outside your VPC'),
+        check('Network: direct internet access', p.DirectInternetAccess === 'Disabled', 'DirectInternetAccess Disabled: AWS APIs only through VPC endpoints',
+          `DirectInternetAccess ${p.DirectInternetAccess ? render(p.DirectInternetAccess) : 'not set (defaults to Enabled)'}: the notebook has a SageMaker-managed internet path`),
+      ];
+    case 'AWS::SageMaker::Domain': {
+      const sharing = p.DefaultUserSettings?.SharingSettings?.NotebookOutputOption;
+      return [
+        check('Network: subnets', asList(p.SubnetIds).length > 0, `VPC ${friendly(render(p.VpcId))}, subnets ${friendly(render(p.SubnetIds))}`, 'no SubnetIds'),
+        // Both CloudFormation options are supported: IAM (presigned URLs governed by IAM) and SSO (IAM Identity Center users).
+        check('Auth mode', p.AuthMode === 'IAM' || p.AuthMode === 'SSO',
+          p.AuthMode === 'SSO' ? 'AuthMode SSO (IAM Identity Center users, each profile names its user)' : 'AuthMode IAM (presigned URLs governed by IAM)',
+          `AuthMode ${render(p.AuthMode) || 'not set'}: neither IAM nor SSO`),
+        check('Notebook output sharing', sharing === 'Disabled', 'NotebookOutputOption Disabled',
+          `NotebookOutputOption ${sharing ? render(sharing) : 'not set (defaults to Allowed)'}: users can share notebook output`),
+      ];
+    }
+    case 'AWS::SageMaker::EndpointConfig': {
+      const capture = p.DataCaptureConfig;
+      return [
+        check('Data capture', !!capture && isTrue(capture.EnableCapture), `to ${friendly(render(capture?.DestinationS3Uri))}, ${render(capture?.InitialSamplingPercentage)}% sampled`,
+          'no data capture: requests and responses are not recorded for audit'),
+      ];
+    }
+    case 'AWS::SageMaker::Endpoint': {
+      const configId = referencedId(p.EndpointConfigName);
+      const configInTemplate = configId !== undefined && subject.template.resource(configId)?.Type === 'AWS::SageMaker::EndpointConfig';
+      return [
+        check('Endpoint config', configInTemplate, `${configId} (controls in its own section)`,
+          `endpoint config ${friendly(render(p.EndpointConfigName))} is not in this template: its key, capture and instance count cannot be reviewed here`),
+      ];
+    }
+    default:
+      return [];
+  }
 }

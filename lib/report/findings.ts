@@ -17,9 +17,7 @@ export function acknowledgements(stacks: AssemblyStack[]): Acknowledgement[] {
       ...Object.entries(stack.template.Resources ?? {}).map(([id, r]): [string, any] => [id, r.Metadata]),
     ];
     for (const [id, metadata] of carriers) {
-      const written = (asList(metadata?.cdk_nag?.rules_to_suppress) as any[])
-        .map((s) => ({ ...s, id: String(s.id ?? ''), reason: String(s.reason ?? '(no reason given)') }));
-      for (const s of withStatedReasons(written) as any[]) {
+      for (const s of writtenAcknowledgements(metadata) as any[]) {
         const full = String(s.id ?? '');
         const m = /^([^[]+)(?:\[(.*)\])?$/.exec(full);
         const ruleId = m ? m[1] : full;
@@ -36,6 +34,16 @@ export function acknowledgements(stacks: AssemblyStack[]): Acknowledgement[] {
   return [...byKey.values()]
     .sort((a, b) => a.ruleId.localeCompare(b.ruleId) || a.reason.localeCompare(b.reason))
     .map(e => ({ ruleId: e.ruleId, reason: e.reason, resources: [...e.resources].sort(), findings: [...e.findings].sort() }));
+}
+
+/**
+ * The acknowledgements written in a resource's (or a template's) `Metadata.cdk_nag.rules_to_suppress`,
+ * each with the reason it refers to spelled out.
+ */
+export function writtenAcknowledgements(metadata: any): Array<{ readonly id: string; readonly reason: string; readonly applies_to?: unknown }> {
+  const written = (asList(metadata?.cdk_nag?.rules_to_suppress) as any[])
+    .map((s) => ({ ...s, id: String(s.id ?? ''), reason: String(s.reason ?? '(no reason given)') }));
+  return withStatedReasons(written) as any[];
 }
 
 /** Opt-outs: acknowledged SageMakerSecurity-* rules and every synth-time warning. */

@@ -11,6 +11,26 @@ export interface ControlRow {
   readonly control: string;
   readonly status: ControlStatus;
   readonly detail: string;
+  /**
+   * The SageMakerSecurity rules the row states the verdict of (the row and the rule run the same
+   * check of the control catalogue); absent for a row the pack has no rule for.
+   */
+  readonly rules?: string[];
+}
+
+/** The verdict of one SageMakerSecurity rule on one resource it applies to. */
+export interface RuleVerdict {
+  readonly stack: string;
+  readonly logicalId: string;
+  readonly type: string;
+  /** `SageMakerSecurity-<RuleName>`. */
+  readonly ruleId: string;
+  readonly level: 'error' | 'warning';
+  readonly compliant: boolean;
+  /** What the rule observed, in plain words (for a finding, what fails). */
+  readonly detail: string;
+  /** The reason written into the template, when the finding is acknowledged. */
+  readonly acknowledgedReason?: string;
 }
 
 /** A SageMaker resource (or a state machine that runs training jobs) and its controls. */
@@ -105,6 +125,8 @@ export interface SecurityReportData {
   readonly access: AccessGrant[];
   readonly optOuts: OptOut[];
   readonly acknowledgements: Acknowledgement[];
+  /** Every SageMakerSecurity rule on every resource it applies to: the pack's verdicts, read from the templates. */
+  readonly rules: RuleVerdict[];
   readonly cost: CostReport;
   /** Mermaid `flowchart LR` of the network path. */
   readonly networkDiagram: string;

@@ -1,6 +1,7 @@
 import { AssemblyStack } from './assembly';
 import { asList, friendly, referencedId, render } from './cfn';
 import { serviceShortName } from './iam';
+import { jobDefinitions, jobSettings, subjectOf, templateView } from '../nag/controls';
 
 /**
  * A Mermaid `flowchart LR` of the network path: VPCs, subnets, workloads, interface endpoints,
@@ -49,11 +50,16 @@ export function networkDiagram(stacks: AssemblyStack[]): string {
           for (const m of models) lines.push(`  ${n(id)} --> ${n(m!)}`);
           break;
         }
-        case 'AWS::StepFunctions::StateMachine': {
-          const def = render(p.DefinitionString ?? p.Definition);
-          if (!/createTrainingJob/.test(def)) break;
-          workload = `training ${friendly(`<${id}>`)}`;
-          subnets = [...def.matchAll(/<([A-Za-z0-9]+)>/g)].map(m => m[1]).filter(x => res[x]?.Type === 'AWS::EC2::Subnet');
+        case 'AWS::StepFunctions::StateMachine':
+        case 'AWS::SageMaker::Pipeline': {
+          // The jobs as the JobDefinition* rules read them; their subnets are `{LogicalId}` placeholders.
+          const found = jobDefinitions(subjectOf(id, r, templateView(stack.template)));
+          const jobs = found && !found.unverifiable ? found.jobs : [];
+          if (jobs.length === 0) break;
+          workload = `${jobs.some(j => j.kind === 'training') ? 'training' : 'processing'} ${friendly(`<${id}>`)}`;
+          subnets = jobs.flatMap(j => asList(j.request ? jobSettings({ ...j, request: j.request }).vpcConfig?.Subnets : undefined))
+            .map(s => (typeof s === 'string' ? /^\{([A-Za-z0-9]+)\}$/.exec(s)?.[1] : referencedId(s)))
+            .filter((x): x is string => !!x && res[x]?.Type === 'AWS::EC2::Subnet');
           break;
         }
         case 'AWS::EC2::VPCEndpoint': {

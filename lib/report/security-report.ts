@@ -4,6 +4,7 @@ import { acknowledgements, baselineCost, optOuts } from './findings';
 import { accessGrants, describeRoles, guardrailPolicies } from './iam';
 import { SecurityReportData } from './model';
 import { networkDiagram } from './network';
+import { ruleVerdicts } from './rules';
 
 /** Builds the report of a cloud assembly directory (e.g. cdk.out) from its synthesized templates. */
 export function buildReport(assemblyDir: string): SecurityReportData {
@@ -20,10 +21,18 @@ export function buildReport(assemblyDir: string): SecurityReportData {
     access: stacks.flatMap(accessGrants),
     optOuts: optOuts(stacks, acks),
     acknowledgements: acks,
+    rules: stacks.flatMap(ruleVerdicts),
     cost: baselineCost(stacks),
     networkDiagram: networkDiagram(stacks),
     summary: { pass: rows.filter(r => r.status === 'PASS').length, fail: rows.filter(r => r.status === 'FAIL').length },
   };
+}
+
+/** "N of M SageMakerSecurity rule checks compliant, K finding(s) (A acknowledged)". */
+function rulesLine(r: SecurityReportData): string {
+  const findings = r.rules.filter(v => !v.compliant);
+  const acknowledged = findings.filter(v => v.acknowledgedReason !== undefined).length;
+  return `${r.rules.length - findings.length} of ${r.rules.length} SageMakerSecurity rule checks compliant, ${findings.length} finding(s) (${acknowledged} acknowledged)`;
 }
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -42,8 +51,22 @@ export function renderMarkdown(r: SecurityReportData): string {
   if (r.resources.length === 0) out.push('No SageMaker resource or training state machine in the assembly.', '');
   for (const res of r.resources) {
     out.push(`### ${res.name}`, '', `\`${res.stack}/${res.logicalId}\` (${res.type})`, '');
-    out.push('| Control | Status | Detail |', '|---|---|---|');
-    for (const c of res.controls) out.push(`| ${cell(c.control)} | ${c.status === 'PASS' ? 'PASS' : '**FAIL**'} | ${cell(c.detail)} |`);
+    out.push('| Control | Status | Detail | SageMakerSecurity rule |', '|---|---|---|---|');
+    for (const c of res.controls) {
+      const rules = (c.rules ?? []).map(id => id.replace(/^SageMakerSecurity-/, '')).join(', ') || '(report only)';
+      out.push(`| ${cell(c.control)} | ${c.status === 'PASS' ? 'PASS' : '**FAIL**'} | ${cell(c.detail)} | ${rules} |`);
+    }
+    out.push('');
+  }
+
+  out.push('## SageMakerSecurity rules', '');
+  const findings = r.rules.filter(v => !v.compliant);
+  out.push(`${rulesLine(r)}: the pack's verdicts, from the same checks as the rows above that name a rule, on every resource of the templates.`, '');
+  if (findings.length === 0) {out.push('No finding: every rule is compliant on every resource it applies to.', '');} else {
+    out.push('| Rule | Level | Resource | Finding | Acknowledged |', '|---|---|---|---|---|');
+    for (const v of findings) {
+      out.push(`| ${v.ruleId} | ${v.level} | ${cell(r.stacks.length > 1 ? `${v.stack}/${v.logicalId}` : v.logicalId)} | ${cell(v.detail)} | ${cell(v.acknowledgedReason ?? '**no**')} |`);
+    }
     out.push('');
   }
 
@@ -118,6 +141,7 @@ export function renderSummary(r: SecurityReportData, written?: string): string {
   const failed = r.resources.flatMap(res => res.controls.filter(c => c.status === 'FAIL').map(c => `${res.name}: ${c.control}`));
   for (const f of failed.slice(0, 8)) out.push(`      - ${f}`);
   if (failed.length > 8) out.push(`      ... ${failed.length - 8} more FAIL rows in the report`);
+  out.push(`  Rules: ${rulesLine(r)}`);
   const open = r.access.filter(g => !g.restricted).length;
   out.push(`  Roles: ${r.roles.length}; access grants: ${r.access.length} (${open} without a network condition)`);
   const guarded = new Set(r.guardrails.flatMap(g => g.roles)).size;

@@ -8,13 +8,13 @@ import { buildApp } from '../../examples/secure-ml-platform';
 import { SageMakerCompliance } from '../../lib';
 import { writeAcknowledgementsIntoTemplates } from '../../lib/nag/acknowledgement-writer';
 import { FindingProbes } from '../../lib/nag/finding-probe';
-import { acknowledge, acknowledgeInTemplate } from '../../lib/private/acknowledge';
+import { acknowledge, acknowledgeInTemplate, RuleId } from '../../lib/private/acknowledge';
 import { flattenCfnReference } from '../../lib/private/cfn-reference';
 import { declaredAcknowledgements } from '../helpers/acknowledgements';
 import { newTestApp } from '../helpers/compliance';
 
 type Json = Record<string, any>;
-const REPLICATION = ['HIPAA.Security-S3BucketReplicationEnabled', 'NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'];
+const REPLICATION: RuleId[] = ['HIPAA.Security-S3BucketReplicationEnabled', 'NIST.800.53.R5-S3BucketReplicationEnabled', 'PCI.DSS.321-S3BucketReplicationEnabled'];
 
 function templateOf(stack: Stack): Json {
   const assembly = (stack.node.root as App).synth({ force: true });

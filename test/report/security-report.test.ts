@@ -67,6 +67,16 @@ describe('report of the main example', () => {
     expect(markdown).toContain('| Max runtime | PASS | 21600 s (6 h) |');
   });
 
+  test('lists the rule pack\'s verdicts: its only finding is the acknowledged SSE-S3 access-logs bucket', () => {
+    expect(report.rules.length).toBeGreaterThan(30);
+    expect(report.rules.filter(v => !v.compliant).map(v => [v.ruleId, v.logicalId.replace(/[0-9A-F]{8}$/, ''), !!v.acknowledgedReason])).toEqual([
+      ['SageMakerSecurity-S3BucketKeyEnabled', 'EnvironmentAccessLogsBucket', true],
+    ]);
+    expect(markdown).toContain('## SageMakerSecurity rules');
+    expect(markdown).toContain('| IMDS | PASS | IMDSv2 only | NotebookIMDSv2 |');
+    expect(renderSummary(report)).toMatch(/Rules: \d+ of \d+ SageMakerSecurity rule checks compliant, 1 finding\(s\) \(1 acknowledged\)/);
+  });
+
   test('estimates the baseline cost: 8 interface endpoints x 2 AZs and 1 key', () => {
     expect(report.cost.lines.filter(l => l.item.startsWith('Interface endpoint'))).toHaveLength(8);
     expect(report.cost.lines.find(l => l.item.includes('sagemaker.runtime'))).toMatchObject({ quantity: 2, monthlyUsd: 14.6 });
@@ -193,6 +203,33 @@ describe('report of a hand-written insecure template', () => {
       'Max runtime': 'FAIL',
     });
     expect(renderMarkdown(report)).toContain('| Root access | **FAIL** |');
+  });
+
+  test('rows that state a rule\'s verdict name it; the report\'s own rows do not', () => {
+    const nb = report.resources.find(r => r.name === 'Notebook instance legacy')!;
+    expect(Object.fromEntries(nb.controls.map(c => [c.control, c.rules]))).toMatchObject({
+      'Network: direct internet access': undefined,
+      'Root access': ['SageMakerSecurity-NotebookRootAccessDisabled'],
+      'Platform': ['SageMakerSecurity-NotebookCurrentPlatform'],
+    });
+    expect(renderMarkdown(report)).toContain('| Network: direct internet access | **FAIL** | DirectInternetAccess Enabled: the notebook has a SageMaker-managed internet path | (report only) |');
+  });
+
+  test('lists the findings of the rule pack on every resource, not only SageMaker ones', () => {
+    const findings = report.rules.filter(v => !v.compliant).map(v => `${v.ruleId} ${v.logicalId}`);
+    expect(findings).toEqual(expect.arrayContaining([
+      'SageMakerSecurity-KMSKeyRetained Key',
+      'SageMakerSecurity-VPCNoInternetPath Igw',
+      'SageMakerSecurity-VPCS3GatewayEndpointPolicy S3Gateway',
+      'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS ApiEndpoint',
+      'SageMakerSecurity-UserProfileOwnRole Profile',
+      'SageMakerSecurity-JobDefinitionMaxRuntime Training',
+    ]));
+    expect(report.rules.find(v => v.ruleId === 'SageMakerSecurity-VPCNoInternetPath')).toMatchObject({ level: 'warning', compliant: false });
+    // Acknowledged on another resource (the role), so not on the notebook.
+    expect(report.rules.find(v => v.ruleId === 'SageMakerSecurity-NotebookRootAccessDisabled')).toMatchObject({ logicalId: 'Notebook', compliant: false });
+    expect(report.rules.find(v => v.ruleId === 'SageMakerSecurity-NotebookRootAccessDisabled')!.acknowledgedReason).toBeUndefined();
+    expect(renderMarkdown(report)).toContain('| SageMakerSecurity-VPCNoInternetPath | warning | Igw |');
   });
 
   test('local NVMe instance types pass the volume key control without a key', () => {

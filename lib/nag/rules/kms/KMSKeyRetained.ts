@@ -1,22 +1,10 @@
-import { parse } from 'path';
-import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
-import { isRetained } from '../utils';
+import { KMS_KEY_RETAINED } from '../../controls';
+import { nagRule } from '../template-source';
 
 /**
  * KMS keys are retained on stack deletion and on replacement.
  *
- * Compliant only with `DeletionPolicy` Retain (or RetainExceptOnCreate) and `UpdateReplacePolicy` Retain.
- * `PendingWindowInDays` is deliberately ignored: a waiting period delays the loss, it does not prevent it.
- * @param node the CfnResource to check
+ * The check, its messages and its RULES.md text are the control `KMS_KEY_RETAINED` of the catalogue
+ * (lib/nag/controls), which the reviewer report evaluates too.
  */
-export default Object.defineProperty(
-  (node: CfnResource): NagRuleCompliance => {
-    if (node.cfnResourceType !== 'AWS::KMS::Key') {
-      return NagRuleCompliance.NOT_APPLICABLE;
-    }
-    return isRetained(node) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
-  },
-  'name',
-  { value: parse(__filename).name },
-);
+export default nagRule(KMS_KEY_RETAINED);

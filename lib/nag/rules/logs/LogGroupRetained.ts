@@ -1,21 +1,10 @@
-import { parse } from 'path';
-import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
-import { isRetained } from '../utils';
+import { LOG_GROUP_RETAINED } from '../../controls';
+import { nagRule } from '../template-source';
 
 /**
  * CloudWatch Logs log groups are retained on stack deletion and on replacement.
  *
- * Compliant only with `DeletionPolicy` Retain (or RetainExceptOnCreate) and `UpdateReplacePolicy` Retain.
- * @param node the CfnResource to check
+ * The check, its messages and its RULES.md text are the control `LOG_GROUP_RETAINED` of the catalogue
+ * (lib/nag/controls), which the reviewer report evaluates too.
  */
-export default Object.defineProperty(
-  (node: CfnResource): NagRuleCompliance => {
-    if (node.cfnResourceType !== 'AWS::Logs::LogGroup') {
-      return NagRuleCompliance.NOT_APPLICABLE;
-    }
-    return isRetained(node) ? NagRuleCompliance.COMPLIANT : NagRuleCompliance.NON_COMPLIANT;
-  },
-  'name',
-  { value: parse(__filename).name },
-);
+export default nagRule(LOG_GROUP_RETAINED);

@@ -1,19 +1,10 @@
-import { parse } from 'path';
-import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
-import { checkJobs, jobSettings } from '../job-definitions';
+import { JOB_DEFINITION_INTER_CONTAINER_ENCRYPTION } from '../../controls';
+import { nagRule } from '../template-source';
 
 /**
- * SageMaker training and processing jobs defined in Step Functions state machines and SageMaker
- * pipelines encrypt the traffic between their containers.
+ * SageMaker training and processing jobs of state machines and pipelines encrypt inter-container traffic.
  *
- * Compliant when every job sets `EnableInterContainerTrafficEncryption` (processing:
- * `NetworkConfig.EnableInterContainerTrafficEncryption`) to the literal `true`; absent (the API
- * default is false), false, or a value chosen at run time is non-compliant.
- * @param node the CfnResource to check
+ * The check, its messages and its RULES.md text are the control `JOB_DEFINITION_INTER_CONTAINER_ENCRYPTION` of the catalogue
+ * (lib/nag/controls), which the reviewer report evaluates too.
  */
-export default Object.defineProperty(
-  (node: CfnResource): NagRuleCompliance => checkJobs(node, (job) => jobSettings(job).interContainerEncryption === true),
-  'name',
-  { value: parse(__filename).name },
-);
+export default nagRule(JOB_DEFINITION_INTER_CONTAINER_ENCRYPTION);

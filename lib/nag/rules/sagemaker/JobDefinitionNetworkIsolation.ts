@@ -1,19 +1,10 @@
-import { parse } from 'path';
-import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
-import { checkJobs, jobSettings } from '../job-definitions';
+import { JOB_DEFINITION_NETWORK_ISOLATION } from '../../controls';
+import { nagRule } from '../template-source';
 
 /**
- * SageMaker training and processing jobs defined in Step Functions state machines and SageMaker
- * pipelines run with network isolation.
+ * SageMaker training and processing jobs of state machines and pipelines run with network isolation.
  *
- * Compliant when every job sets `EnableNetworkIsolation` (processing:
- * `NetworkConfig.EnableNetworkIsolation`) to the literal `true`; absent (the API default is false),
- * false, or a value chosen at run time is non-compliant.
- * @param node the CfnResource to check
+ * The check, its messages and its RULES.md text are the control `JOB_DEFINITION_NETWORK_ISOLATION` of the catalogue
+ * (lib/nag/controls), which the reviewer report evaluates too.
  */
-export default Object.defineProperty(
-  (node: CfnResource): NagRuleCompliance => checkJobs(node, (job) => jobSettings(job).networkIsolation === true),
-  'name',
-  { value: parse(__filename).name },
-);
+export default nagRule(JOB_DEFINITION_NETWORK_ISOLATION);

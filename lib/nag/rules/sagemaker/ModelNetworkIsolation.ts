@@ -1,24 +1,10 @@
-import { parse } from 'path';
-import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
-import { isTrue, renderResource } from '../utils';
+import { MODEL_NETWORK_ISOLATION } from '../../controls';
+import { nagRule } from '../template-source';
 
 /**
  * SageMaker models isolate their containers from the network.
  *
- * Compliant only when `EnableNetworkIsolation` resolves to `true`. CreateModel defaults to
- * `false`, so an absent value is non-compliant, and so is a value that does not resolve.
- * @param node the CfnResource to check
+ * The check, its messages and its RULES.md text are the control `MODEL_NETWORK_ISOLATION` of the catalogue
+ * (lib/nag/controls), which the reviewer report evaluates too.
  */
-export default Object.defineProperty(
-  (node: CfnResource): NagRuleCompliance => {
-    if (node.cfnResourceType !== 'AWS::SageMaker::Model') {
-      return NagRuleCompliance.NOT_APPLICABLE;
-    }
-    return isTrue(renderResource(node).properties.EnableNetworkIsolation)
-      ? NagRuleCompliance.COMPLIANT
-      : NagRuleCompliance.NON_COMPLIANT;
-  },
-  'name',
-  { value: parse(__filename).name },
-);
+export default nagRule(MODEL_NETWORK_ISOLATION);

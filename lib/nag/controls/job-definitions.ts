@@ -1,11 +1,11 @@
-import { CfnResource } from 'aws-cdk-lib';
-import { NagRuleCompliance } from 'cdk-nag';
-import { flattenToString, isPlainObject, renderResource } from './utils';
+import { flatten, isPlainObject, RefResolver } from './cfn-values';
+import { ControlSubject, fail, Observation } from './control';
 import { hasLocalNvmeStorage } from '../../private/instance-types';
 
 /**
- * Finds the SageMaker training and processing job requests in Step Functions state machine and
- * SageMaker pipeline definitions, for the JobDefinition* rules. Internal.
+ * The one walker of SageMaker training and processing job requests in Step Functions state machine
+ * and SageMaker pipeline definitions, for the JobDefinition* controls (rules and report rows).
+ * Internal.
  *
  * - `AWS::StepFunctions::StateMachine`: `DefinitionString` (a literal, or an `Fn::Join` with tokens,
  *   rendered to text with a placeholder per token, then parsed), `Definition` (object form) and
@@ -22,59 +22,84 @@ import { hasLocalNvmeStorage } from '../../private/instance-types';
  * is unverifiable, and unverifiable is non-compliant.
  */
 
+export const STATE_MACHINE = 'AWS::StepFunctions::StateMachine';
+export const PIPELINE = 'AWS::SageMaker::Pipeline';
+/** The resource types that define jobs. */
+export const JOB_DEFINING_TYPES = [STATE_MACHINE, PIPELINE];
+
+const TASK_RESOURCE = /:states:::(?:aws-sdk:)?sagemaker:(createTrainingJob|createProcessingJob)(?:\.[A-Za-z]+)?$/;
+
+/** The kind of a SageMaker job. */
+export type JobKind = 'training' | 'processing';
+
 /** A job request found in a definition. */
 export interface JobRequest {
-  readonly kind: 'training' | 'processing';
+  readonly kind: JobKind;
+  /** The state (state machine) or step (pipeline) name; `(unnamed)` when it has none. */
+  readonly name: string;
   /** The request, or undefined when it is dynamic (a JSONata expression, a `Parameters.$` path). */
   readonly request?: { [key: string]: any };
+}
+
+/** A job whose request can be read. */
+export interface ReadableJob extends JobRequest {
+  readonly request: { [key: string]: any };
 }
 
 /** What a definition holds: its jobs, or the fact that it cannot be read. */
 export type DefinitionJobs = { readonly unverifiable: true } | { readonly unverifiable: false; readonly jobs: JobRequest[] };
 
-const STATE_MACHINE = 'AWS::StepFunctions::StateMachine';
-const PIPELINE = 'AWS::SageMaker::Pipeline';
-const TASK_RESOURCE = /:states:::(?:aws-sdk:)?sagemaker:(createTrainingJob|createProcessingJob)(?:\.[A-Za-z]+)?$/;
-
 /** The jobs of a state machine or pipeline, or undefined for any other resource type. */
-export function jobDefinitions(node: CfnResource): DefinitionJobs | undefined {
-  if (node.cfnResourceType === STATE_MACHINE) {
-    const definition = stateMachineDefinition(node);
+export function jobDefinitions(subject: ControlSubject): DefinitionJobs | undefined {
+  if (subject.type === STATE_MACHINE) {
+    const definition = stateMachineDefinition(subject.properties, subject.template);
     return definition === undefined ? { unverifiable: true } : { unverifiable: false, jobs: stateMachineJobs(definition) };
   }
-  if (node.cfnResourceType === PIPELINE) {
-    const definition = pipelineDefinition(node);
+  if (subject.type === PIPELINE) {
+    const definition = pipelineDefinition(subject.properties, subject.template);
     return definition === undefined ? { unverifiable: true } : { unverifiable: false, jobs: pipelineJobs(definition) };
   }
   return undefined;
 }
 
-/**
- * Applies `check` to every job request of a state machine or pipeline: NOT_APPLICABLE for other
- * resources and for definitions without SageMaker jobs, NON_COMPLIANT when the definition or a
- * request cannot be read or a request fails the check.
- */
-export function checkJobs(node: CfnResource, check: (job: JobRequest & { request: { [key: string]: any } }) => boolean): NagRuleCompliance {
-  const found = jobDefinitions(node);
-  if (found === undefined) {
-    return NagRuleCompliance.NOT_APPLICABLE;
-  }
-  if (found.unverifiable) {
-    return NagRuleCompliance.NON_COMPLIANT;
-  }
-  if (found.jobs.length === 0) {
-    return NagRuleCompliance.NOT_APPLICABLE;
-  }
-  for (const job of found.jobs) {
-    if (job.request === undefined || !check({ kind: job.kind, request: job.request })) {
-      return NagRuleCompliance.NON_COMPLIANT;
-    }
-  }
-  return NagRuleCompliance.COMPLIANT;
+/** The report heading of a job. */
+export function jobHeading(subject: ControlSubject, job: JobRequest): string {
+  const kind = job.kind === 'training' ? 'Training' : 'Processing';
+  return subject.type === PIPELINE
+    ? `${kind} (pipeline ${subject.logicalId}, step ${job.name})`
+    : `${kind} (state machine ${subject.logicalId}, state ${job.name})`;
 }
 
-/** The settings the rules check, wherever each job type keeps them. */
-export function jobSettings(job: { kind: 'training' | 'processing'; request: { [key: string]: any } }) {
+/** Report label of the observations that stand for every job control of a job or a definition. */
+export const JOB_REQUEST_LABEL = 'Training parameters';
+
+/**
+ * The observations of a job control on a state machine or pipeline, each tagged with the job it
+ * is about: none without jobs (not applicable), one non-compliant observation for a definition
+ * or request that cannot be read, else what `checkJob` observes on each job.
+ */
+export function observeJobs(subject: ControlSubject, checkJob: (job: ReadableJob) => Observation[]): Observation[] {
+  const found = jobDefinitions(subject);
+  if (found === undefined) {
+    return [];
+  }
+  if (found.unverifiable) {
+    return [fail('the definition cannot be read at synth time (an S3 location, a parameter, or text that does not parse): no job control can be confirmed', {
+      label: JOB_REQUEST_LABEL,
+      part: { key: '(definition)', name: `Jobs (${subject.type === PIPELINE ? 'pipeline' : 'state machine'} ${subject.logicalId}, definition not readable)` },
+    })];
+  }
+  return found.jobs.flatMap((job, i) => {
+    const part = { key: `${i}`, name: jobHeading(subject, job) };
+    if (job.request === undefined) {
+      return [fail('the request is chosen at run time (a JSONata expression or a ".$" path): no job control can be confirmed', { label: JOB_REQUEST_LABEL, part })];
+    }
+    return checkJob({ kind: job.kind, name: job.name, request: job.request }).map((o) => ({ ...o, part }));
+  });
+}
+
+/** The settings the job controls check, wherever each job type keeps them. */
+export function jobSettings(job: ReadableJob) {
   const r = job.request;
   if (job.kind === 'training') {
     return {
@@ -118,28 +143,27 @@ export function isLocalNvmeType(value: unknown): boolean {
   return typeof value === 'string' && hasLocalNvmeStorage(value);
 }
 
-function stateMachineDefinition(node: CfnResource): unknown {
-  const props = renderResource(node).properties;
+function stateMachineDefinition(props: { [key: string]: any }, refs: RefResolver): unknown {
   const substitutions = isPlainObject(props.DefinitionSubstitutions) ? props.DefinitionSubstitutions : {};
   if (isPlainObject(props.Definition)) {
     return props.Definition;
   }
   if (props.DefinitionString !== undefined) {
-    const text = renderJsonText(node, props.DefinitionString);
+    const text = renderJsonText(props.DefinitionString, refs);
     if (text === undefined) {
       return undefined;
     }
-    return parse(substitute(node, text, substitutions));
+    return parse(substitute(text, substitutions, refs));
   }
   return undefined;
 }
 
-function pipelineDefinition(node: CfnResource): unknown {
-  const definition = renderResource(node).properties.PipelineDefinition;
+function pipelineDefinition(props: { [key: string]: any }, refs: RefResolver): unknown {
+  const definition = props.PipelineDefinition;
   if (!isPlainObject(definition) || definition.PipelineDefinitionBody === undefined) {
     return undefined;
   }
-  const text = renderJsonText(node, definition.PipelineDefinitionBody);
+  const text = renderJsonText(definition.PipelineDefinitionBody, refs);
   return text === undefined ? undefined : parse(text);
 }
 
@@ -152,11 +176,11 @@ function parse(text: string): unknown {
 }
 
 /**
- * Renders a resolved CloudFormation value that holds JSON text. Tokens inside a JSON string become
- * a placeholder such as `{Role.Arn}` (a parameter becomes `*`); tokens outside a string become the
+ * Renders a CloudFormation value that holds JSON text. Tokens inside a JSON string become a
+ * placeholder such as `{Role.Arn}` (a parameter becomes `*`); tokens outside a string become the
  * placeholder as a JSON string, so the text still parses and the value is never `true` or a number.
  */
-function renderJsonText(node: CfnResource, value: unknown): string | undefined {
+function renderJsonText(value: unknown, refs: RefResolver): string | undefined {
   if (typeof value === 'string') {
     return value;
   }
@@ -184,21 +208,21 @@ function renderJsonText(node: CfnResource, value: unknown): string | undefined {
       if (typeof part === 'string' || typeof part === 'number' || typeof part === 'boolean') {
         appendLiteral(String(part));
       } else {
-        const placeholder = flattenToString(node, part).replace(/["\\]/g, '');
+        const placeholder = flatten(part, refs).replace(/["\\]/g, '');
         text += inString ? placeholder : JSON.stringify(placeholder);
       }
     });
     return text;
   }
   if (isPlainObject(value) && 'Fn::Sub' in value) {
-    const text = flattenToString(node, value);
+    const text = flatten(value, refs);
     return text === '*' ? undefined : text;
   }
   return undefined;
 }
 
 /** Applies `DefinitionSubstitutions` (`${name}`) to the definition text. */
-function substitute(node: CfnResource, text: string, substitutions: { [key: string]: unknown }): string {
+function substitute(text: string, substitutions: { [key: string]: unknown }, refs: RefResolver): string {
   return text.replace(/\$\{([^}]+)\}/g, (match, name: string) => {
     if (!(name in substitutions)) {
       return match;
@@ -207,13 +231,13 @@ function substitute(node: CfnResource, text: string, substitutions: { [key: stri
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       return String(value);
     }
-    return flattenToString(node, value).replace(/["\\]/g, '');
+    return flatten(value, refs).replace(/["\\]/g, '');
   });
 }
 
 function stateMachineJobs(definition: unknown): JobRequest[] {
   const jobs: JobRequest[] = [];
-  walk(definition, (o) => {
+  walk(definition, undefined, (o, key) => {
     if (o.Type !== 'Task' || typeof o.Resource !== 'string') {
       return;
     }
@@ -222,27 +246,38 @@ function stateMachineJobs(definition: unknown): JobRequest[] {
       return;
     }
     const request = o.Parameters ?? o.Arguments;
-    jobs.push({ kind: m[1] === 'createTrainingJob' ? 'training' : 'processing', request: isPlainObject(request) ? request : undefined });
+    jobs.push({
+      kind: m[1] === 'createTrainingJob' ? 'training' : 'processing',
+      name: key ?? '(unnamed)',
+      request: isPlainObject(request) ? request : undefined,
+    });
   });
   return jobs;
 }
 
 function pipelineJobs(definition: unknown): JobRequest[] {
   const jobs: JobRequest[] = [];
-  walk(definition, (o) => {
+  walk(definition, undefined, (o) => {
     if ((o.Type === 'Training' || o.Type === 'Processing') && 'Arguments' in o) {
-      jobs.push({ kind: o.Type === 'Training' ? 'training' : 'processing', request: isPlainObject(o.Arguments) ? o.Arguments : undefined });
+      jobs.push({
+        kind: o.Type === 'Training' ? 'training' : 'processing',
+        name: typeof o.Name === 'string' ? o.Name : '(unnamed)',
+        request: isPlainObject(o.Arguments) ? o.Arguments : undefined,
+      });
     }
   });
   return jobs;
 }
 
-/** Visits every object in a parsed definition, at any depth (Parallel branches, Map states, condition steps). */
-function walk(value: unknown, visit: (o: { [key: string]: any }) => void): void {
+/**
+ * Visits every object in a parsed definition, at any depth (Parallel branches, Map states,
+ * condition steps), with the key it sits under in its parent object (a state's name).
+ */
+function walk(value: unknown, key: string | undefined, visit: (o: { [key: string]: any }, key: string | undefined) => void): void {
   if (Array.isArray(value)) {
-    value.forEach((v) => walk(v, visit));
+    value.forEach((v) => walk(v, undefined, visit));
   } else if (isPlainObject(value)) {
-    visit(value);
-    Object.values(value).forEach((v) => walk(v, visit));
+    visit(value, key);
+    Object.entries(value).forEach(([k, v]) => walk(v, k, visit));
   }
 }
