@@ -16,7 +16,7 @@ import type { ISageMakerEnvironment } from '../environment/interfaces';
 import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, optOut } from '../private/acknowledge';
 import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
@@ -475,13 +475,13 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
 
     // A count known only at deployment may be 1: with allowSingleInstance that is accepted like a literal 1.
     if (initialCount === 1 || (props.allowSingleInstance && Token.isUnresolved(initialCount))) {
-      Annotations.of(this).addWarningV2(
-        'cdk-secure-sagemaker:EndpointSingleInstance',
-        `allowSingleInstance is set and initialInstanceCount is ${initialCount === 1 ? '1' : 'a token that may be 1'}: the endpoint has no redundancy; an instance or Availability Zone failure makes it unavailable until SageMaker replaces the instance.`,
-      );
-      acknowledge(this.endpointConfig,
-        'A single instance was allowed explicitly with the `allowSingleInstance` prop of SecureEndpoint, which warns at synth time; availability, not confidentiality or integrity, is reduced.',
-        'SageMakerSecurity-EndpointConfigMultiInstance');
+      optOut(this, {
+        warning: 'cdk-secure-sagemaker:EndpointSingleInstance',
+        message: `allowSingleInstance is set and initialInstanceCount is ${initialCount === 1 ? '1' : 'a token that may be 1'}: the endpoint has no redundancy; an instance or Availability Zone failure makes it unavailable until SageMaker replaces the instance.`,
+        on: this.endpointConfig,
+        reason: 'A single instance was allowed explicitly with the `allowSingleInstance` prop of SecureEndpoint, which warns at synth time; availability, not confidentiality or integrity, is reduced.',
+        findings: ['SageMakerSecurity-EndpointConfigMultiInstance'],
+      });
     }
     if (!captureEnabled) {
       Annotations.of(this).addWarningV2(
@@ -799,14 +799,12 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
       inVpc: 'ModelNetworkInterfacesInEnvironmentVpc',
       describe: 'DescribeNetworkForVpcModel',
     }, 'Network interfaces that SageMaker creates for a VPC model get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the endpoint security group.');
-    const reasons = [
-      'ec2:Describe* calls for VPC models support no resource-level permissions (read-only)',
-      'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/Endpoints namespace',
-    ];
+    // One reason per wildcard statement: the template carries them merged, per rule.
+    acknowledge(this.role, 'ec2:Describe* calls for VPC models support no resource-level permissions (read-only).', 'AwsSolutions-IAM5[Resource::*]');
+    acknowledge(this.role, 'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/Endpoints namespace.', 'AwsSolutions-IAM5[Resource::*]');
     if (ecrImage) {
-      reasons.push('ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the model image repository');
+      acknowledge(this.role, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the model image repository.', 'AwsSolutions-IAM5[Resource::*]');
     }
-    acknowledge(this.role, `${reasons.join('; ')}.`, 'AwsSolutions-IAM5[Resource::*]');
   }
 
   private addAutoScaling(minCapacity: number, maxCapacity: number, targetInvocations: number): void {

@@ -10,7 +10,7 @@ import { ISageMakerEnvironment, ISageMakerNetwork, ISecureBucket } from './inter
 import { logGroupsStatement, sageMakerGrantsStatement, serviceDeliveryStatement } from './key-policy';
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
 import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
-import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { acknowledge, FINDINGS, RuleId } from '../private/acknowledge';
 import { acknowledgeAutoDeleteProvider } from '../private/auto-delete';
 import { PrefixGrants } from '../private/bucket-grants';
 import { validationError } from '../private/errors';
@@ -405,7 +405,7 @@ function environmentsIn(stack: Stack): SageMakerEnvironment[] {
 }
 
 /** The rules an environment that is not retained fails by design. */
-const NOT_RETAINED_FINDINGS = [
+const NOT_RETAINED_FINDINGS: RuleId[] = [
   'SageMakerSecurity-KMSKeyRetained',
   'SageMakerSecurity-S3BucketRetained',
   'SageMakerSecurity-LogGroupRetained',

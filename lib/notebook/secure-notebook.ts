@@ -15,7 +15,7 @@ import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { acknowledge, FINDINGS, optOut } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
 import { validateWorkloadInstanceType } from '../private/instance-types';
@@ -449,11 +449,13 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
     Tags.of(this).add(NOTEBOOK_OWNER_TAG, this.notebookName);
 
     if (props.allowRootAccess) {
-      Annotations.of(this).addWarningV2(
-        'cdk-secure-sagemaker:NotebookRootAccess',
-        'allowRootAccess is set: users of this notebook are root on the instance and can change its SDK defaults, auto-stop and local network settings (Security Hub SageMaker.3).',
-      );
-      acknowledge(this.notebook, 'Root access was enabled explicitly with the `allowRootAccess` prop of SecureNotebook, which warns at synth time and shows in the security report.', 'SageMakerSecurity-NotebookRootAccessDisabled');
+      optOut(this, {
+        warning: 'cdk-secure-sagemaker:NotebookRootAccess',
+        message: 'allowRootAccess is set: users of this notebook are root on the instance and can change its SDK defaults, auto-stop and local network settings (Security Hub SageMaker.3).',
+        on: this.notebook,
+        reason: 'Root access was enabled explicitly with the `allowRootAccess` prop of SecureNotebook, which warns at synth time and shows in the security report.',
+        findings: ['SageMakerSecurity-NotebookRootAccessDisabled'],
+      });
     }
     if (idleMinutes === 0) {
       Annotations.of(this).addWarningV2(
@@ -598,14 +600,14 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
       inVpc: 'JobNetworkInterfacesInEnvironmentVpc',
       describe: 'DescribeNetworkForVpcJobs',
     }, 'Network interfaces that SageMaker creates for VPC jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
-    const starReasons = ['ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only)'];
+    // One reason per wildcard statement: the template carries them merged, per rule.
+    acknowledge(this.jobRole, 'ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only).', 'AwsSolutions-IAM5[Resource::*]');
     if (repositories.length > 0) {
       for (const repo of repositories) {
         repo.grantPull(this.jobRole);
       }
-      starReasons.push('ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repositories in jobImageRepositories');
+      acknowledge(this.jobRole, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repositories in jobImageRepositories.', 'AwsSolutions-IAM5[Resource::*]');
     }
-    acknowledge(this.jobRole, `${starReasons.join('; ')}.`, 'AwsSolutions-IAM5[Resource::*]');
   }
 
   private grantCodeArtifact(c: NotebookCodeArtifactOptions): void {

@@ -27,7 +27,7 @@ export const TEMPLATE_ACKNOWLEDGEMENTS_METADATA = 'cdk-secure-sagemaker:template
  * Validate plugin read; `SageMakerEnvironment` also writes them into the template (`cdk_nag`
  * metadata) so reviewers see each exception and why it was taken.
  */
-export function acknowledge(scope: IConstruct, reason: string, ...ids: string[]): void {
+export function acknowledge(scope: IConstruct, reason: string, ...ids: RuleId[]): void {
   // A reason a reviewer can act on, not a shrug.
   checkReason(reason, ids);
   Validations.of(scope).acknowledge(...ids.map((id) => ({ id, reason })));
@@ -42,7 +42,7 @@ export function acknowledge(scope: IConstruct, reason: string, ...ids: string[])
  * only, so the packs over the tree, which do not report them, see no acknowledgement they do not
  * need.
  */
-export function acknowledgeInTemplate(resource: CfnResource, reason: string, ...ids: string[]): void {
+export function acknowledgeInTemplate(resource: CfnResource, reason: string, ...ids: RuleId[]): void {
   checkReason(reason, ids);
   resource.node.addMetadata(TEMPLATE_ACKNOWLEDGEMENTS_METADATA, Object.fromEntries(ids.map((id) => [id, reason])));
 }
@@ -59,7 +59,7 @@ export function optOut(scope: IConstruct, opts: {
   /** Why the findings are accepted, for the template. */
   readonly reason: string;
   /** The findings the opt-out causes. */
-  readonly findings: string[];
+  readonly findings: RuleId[];
   /** Where the findings are, when not on `scope` itself. */
   readonly on?: IConstruct;
 }): void {
@@ -74,7 +74,7 @@ function checkReason(reason: string, ids: string[]): void {
 }
 
 /** The IDs every compliance pack uses for the same finding, so one reason covers them all. */
-export const FINDINGS = {
+export const FINDINGS: Record<string, RuleId[]> = {
   bucketReplication: [
     'HIPAA.Security-S3BucketReplicationEnabled',
     'NIST.800.53.R5-S3BucketReplicationEnabled',

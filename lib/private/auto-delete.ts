@@ -1,18 +1,18 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledgeInTemplate } from './acknowledge';
+import { acknowledgeInTemplate, RuleId } from './acknowledge';
 
 /**
  * The findings a scanner of the written template reports on an aws-cdk-lib custom-resource
  * provider (`CustomResourceProvider`): its role and handler are raw `CfnResource`s in the tree,
  * which the packs over the tree do not type, and typed L1s once the template is read back.
  */
-const PROVIDER_ROLE_FINDINGS = [
+const PROVIDER_ROLE_FINDINGS: RuleId[] = [
   'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
 ];
 /** For a provider whose role carries its permissions inline (the auto-delete one's are in the bucket policy). */
-const INLINE_POLICY_FINDINGS = ['HIPAA.Security-IAMNoInlinePolicy', 'NIST.800.53.R5-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'];
-const PROVIDER_HANDLER_FINDINGS = [
+const INLINE_POLICY_FINDINGS: RuleId[] = ['HIPAA.Security-IAMNoInlinePolicy', 'NIST.800.53.R5-IAMNoInlinePolicy', 'PCI.DSS.321-IAMNoInlinePolicy'];
+const PROVIDER_HANDLER_FINDINGS: RuleId[] = [
   'HIPAA.Security-LambdaConcurrency', 'HIPAA.Security-LambdaDLQ', 'HIPAA.Security-LambdaInsideVPC',
   'NIST.800.53.R5-LambdaConcurrency', 'NIST.800.53.R5-LambdaDLQ', 'NIST.800.53.R5-LambdaInsideVPC',
   'PCI.DSS.321-LambdaInsideVPC',

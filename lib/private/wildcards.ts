@@ -1,7 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import { acknowledge } from './acknowledge';
+import { acknowledge, RuleId } from './acknowledge';
 import { flattenCfnReference } from './cfn-reference';
 
 /**
@@ -32,12 +32,12 @@ export function acknowledgeWildcardResources(scope: IConstruct, resources: strin
   });
 }
 
-function wildcardFindingIds(scope: IConstruct, resources: string[]): string[] {
+function wildcardFindingIds(scope: IConstruct, resources: string[]): RuleId[] {
   const stack = Stack.of(scope);
   return resources
     .map((r) => flattenCfnReference(stack.resolve(r)))
     .filter((flat) => flat.includes('*'))
-    .map((flat) => `AwsSolutions-IAM5[Resource::${flat}]`);
+    .map((flat): RuleId => `AwsSolutions-IAM5[Resource::${flat}]`);
 }
 
 const ACKNOWLEDGEMENT_SCOPE = Symbol.for('cdk-secure-sagemaker.acknowledgement-scope');

@@ -11,7 +11,7 @@ import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { estimatedBase64Length } from '../notebook/lifecycle';
 import { PresignedUrlOptions } from '../notebook/secure-notebook';
-import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { acknowledge, FINDINGS, optOut } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal, managedPolicyGrantee } from '../private/grants';
 import { instanceFamily, isNitroInstanceType } from '../private/instance-types';
@@ -414,23 +414,32 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
 
     // Opt-outs: honoured, warned and acknowledged.
     if (idleMinutes === 0) {
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioNoIdleShutdown',
-        'idleTimeout is 0: JupyterLab apps run (and bill) until their users stop them.');
-      acknowledge(this.domain, 'Idle shutdown was turned off explicitly with `idleTimeout: Duration.minutes(0)` on SecureStudioDomain, which warns at synth time.',
-        'SageMakerSecurity-DomainIdleShutdown');
+      optOut(this, {
+        warning: 'cdk-secure-sagemaker:StudioNoIdleShutdown',
+        message: 'idleTimeout is 0: JupyterLab apps run (and bill) until their users stop them.',
+        on: this.domain,
+        reason: 'Idle shutdown was turned off explicitly with `idleTimeout: Duration.minutes(0)` on SecureStudioDomain, which warns at synth time.',
+        findings: ['SageMakerSecurity-DomainIdleShutdown'],
+      });
     }
     if (props.allowDockerAccess) {
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioDockerAccess',
-        'allowDockerAccess is set: users can run arbitrary container images in their apps, with the app\'s network access and credentials.');
-      acknowledge(this.domain, 'Docker access was enabled explicitly with the `allowDockerAccess` prop of SecureStudioDomain, which warns at synth time.',
-        'SageMakerSecurity-DomainDockerAccessDisabled');
+      optOut(this, {
+        warning: 'cdk-secure-sagemaker:StudioDockerAccess',
+        message: 'allowDockerAccess is set: users can run arbitrary container images in their apps, with the app\'s network access and credentials.',
+        on: this.domain,
+        reason: 'Docker access was enabled explicitly with the `allowDockerAccess` prop of SecureStudioDomain, which warns at synth time.',
+        findings: ['SageMakerSecurity-DomainDockerAccessDisabled'],
+      });
     }
     if (this.removalPolicy !== RemovalPolicy.RETAIN) {
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioNotRetained',
-        `removalPolicy is ${this.removalPolicy}: the domain, its user profiles and the home EFS file system with every user's files can be deleted with the stack.`);
       const chosenBy = props.removalPolicy !== undefined ? 'the `removalPolicy` prop of SecureStudioDomain' : `the removalPolicy of the sandbox environment ${env.environmentName}`;
-      acknowledge(this.domain, `The removal policy ${this.removalPolicy} was chosen explicitly with ${chosenBy}, which warns at synth time.`,
-        'SageMakerSecurity-DomainHomeEfsRetained');
+      optOut(this, {
+        warning: 'cdk-secure-sagemaker:StudioNotRetained',
+        message: `removalPolicy is ${this.removalPolicy}: the domain, its user profiles and the home EFS file system with every user's files can be deleted with the stack.`,
+        on: this.domain,
+        reason: `The removal policy ${this.removalPolicy} was chosen explicitly with ${chosenBy}, which warns at synth time.`,
+        findings: ['SageMakerSecurity-DomainHomeEfsRetained'],
+      });
     }
     if (props.enableNotebookOutputSharing) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:StudioNotebookSharing',

@@ -10,7 +10,7 @@ import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { acknowledge, FINDINGS, optOut } from '../private/acknowledge';
 import { validateWholeSeconds } from '../private/durations';
 import { validationError } from '../private/errors';
 import { managedPolicyGrantee } from '../private/grants';
@@ -399,18 +399,22 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
         'The instance store is encrypted by the hardware (XTS-AES-256); outputs are still encrypted with the environment key.');
     }
     if (props.allowInternetForContainer) {
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:TrainingNetworkIsolationOff',
-        'allowInternetForContainer is set: network isolation is off, so the training container can make network calls to whatever the VPC reaches (S3 through the gateway endpoint, the interface endpoints) and code or data can leave through them.');
-    }
-    if (props.allowInternetForContainer) {
-      acknowledge(this.stateMachine, 'Network isolation was turned off explicitly with the `allowInternetForContainer` prop of SecureTrainingJob, which warns at synth time; the job still runs in the environment VPC, which has no internet route.',
-        'SageMakerSecurity-JobDefinitionNetworkIsolation');
+      optOut(this, {
+        warning: 'cdk-secure-sagemaker:TrainingNetworkIsolationOff',
+        message: 'allowInternetForContainer is set: network isolation is off, so the training container can make network calls to whatever the VPC reaches (S3 through the gateway endpoint, the interface endpoints) and code or data can leave through them.',
+        on: this.stateMachine,
+        reason: 'Network isolation was turned off explicitly with the `allowInternetForContainer` prop of SecureTrainingJob, which warns at synth time; the job still runs in the environment VPC, which has no internet route.',
+        findings: ['SageMakerSecurity-JobDefinitionNetworkIsolation'],
+      });
     }
     if (props.allowUnencryptedInterContainerTraffic) {
-      acknowledge(this.stateMachine, 'Inter-container encryption was turned off explicitly with the `allowUnencryptedInterContainerTraffic` prop of SecureTrainingJob, accepted only for single-instance jobs (no traffic between containers) and warned at synth time.',
-        'SageMakerSecurity-JobDefinitionInterContainerEncryption');
-      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:TrainingInterContainerEncryptionOff',
-        'allowUnencryptedInterContainerTraffic is set: traffic between training containers is not encrypted. Accepted only because the job runs on a single instance; it must be removed before raising instanceCount.');
+      optOut(this, {
+        warning: 'cdk-secure-sagemaker:TrainingInterContainerEncryptionOff',
+        message: 'allowUnencryptedInterContainerTraffic is set: traffic between training containers is not encrypted. Accepted only because the job runs on a single instance; it must be removed before raising instanceCount.',
+        on: this.stateMachine,
+        reason: 'Inter-container encryption was turned off explicitly with the `allowUnencryptedInterContainerTraffic` prop of SecureTrainingJob, accepted only for single-instance jobs (no traffic between containers) and warned at synth time.',
+        findings: ['SageMakerSecurity-JobDefinitionInterContainerEncryption'],
+      });
     }
   }
 
@@ -650,15 +654,13 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
       inVpc: 'JobNetworkInterfacesInEnvironmentVpc',
       describe: 'DescribeNetworkForVpcJobs',
     }, 'Network interfaces that SageMaker creates for VPC training jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
-    const starReasons = [
-      'ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only)',
-      'cloudwatch:PutMetricData supports none either and is limited by condition to the /aws/sagemaker/TrainingJobs namespace',
-    ];
+    // One reason per wildcard statement: the template carries them merged, per rule.
+    acknowledge(role, 'ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only).', 'AwsSolutions-IAM5[Resource::*]');
+    acknowledge(role, 'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/TrainingJobs namespace.', 'AwsSolutions-IAM5[Resource::*]');
     if (image.repository) {
       image.repository.grantPull(role);
-      starReasons.push('ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repository of the training image');
+      acknowledge(role, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repository of the training image.', 'AwsSolutions-IAM5[Resource::*]');
     }
-    acknowledge(role, `${starReasons.join('; ')}.`, 'AwsSolutions-IAM5[Resource::*]');
   }
 
   /** Create, describe and stop only this construct's jobs, only with the secure settings. */

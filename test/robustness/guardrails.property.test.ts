@@ -113,7 +113,7 @@ const invalidGuardrailsProps: fc.Arbitrary<Broken<SageMakerGuardrailsProps>> = f
   broken(tooMany(vpceIdArb, SageMakerGuardrails.MAX_PRESIGNED_URL_SOURCES), 'presignedUrlVpcEndpointIds', (ids) => ({ presignedUrlVpcEndpointIds: ids })),
   broken(fc.constantFrom('vpce-XYZ', 'vpc-12345678', ''), 'presignedUrlVpcEndpointIds', (id) => ({ presignedUrlVpcEndpointIds: [id] })),
   broken(tooMany(tagKeyArb, SageMakerGuardrails.MAX_REQUIRED_TAGS), 'requiredTags', (requiredTags) => ({ requiredTags })),
-  broken(fc.constantFrom('aws:createdBy', 'bad#key', '', 'k'.repeat(129), 'a b'), 'requiredTags', (tag) => ({ requiredTags: [tag] })),
+  broken(fc.constantFrom('aws:createdBy', 'bad#key', '', 'k'.repeat(129), 'bad\tkey', 'say"hi'), 'requiredTags', (tag) => ({ requiredTags: [tag] })),
   broken(fc.oneof(fc.constantFrom(Duration.seconds(0), Duration.days(29)),
     fc.integer({ min: 2_419_201, max: 10_000_000 }).map((s) => Duration.seconds(s))),
   'maxJobRuntime', (maxJobRuntime) => ({ maxJobRuntime })),

@@ -82,7 +82,7 @@ describe('grants to principals the library did not create', () => {
   // The user's function is not under test: its own findings are acknowledged, the grants' are not.
   acknowledge(fn, 'A stand-in for the user\'s own function; only the grants the library writes to its role are judged here.',
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]', 'AwsSolutions-L1',
-    ...['HIPAA.Security', 'NIST.800.53.R5'].flatMap((p) => [`${p}-LambdaConcurrency`, `${p}-LambdaDLQ`]),
+    ...(['HIPAA.Security', 'NIST.800.53.R5'] as const).flatMap((p) => [`${p}-LambdaConcurrency`, `${p}-LambdaDLQ`] as const),
     'HIPAA.Security-LambdaInsideVPC', 'NIST.800.53.R5-LambdaInsideVPC', 'PCI.DSS.321-LambdaInsideVPC');
   for (const grantee of [imported, userRole, fn]) {
     job.grantStartExecution(grantee);
