@@ -70,6 +70,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // `--ci` runs one worker on a 2-core machine; the suites are CPU-bound and independent, so
       // two workers use both cores (measured in bench/RESULTS.md, "Test suite").
       maxWorkers: 2,
+      // CloudFormation Validate off for plain template assertions, on for every compliance check.
+      setupFiles: ['<rootDir>/test/setup-validation.ts'],
+      // The Python bindings check (jsii compile, jsii-pacmak, pyright, rosetta: the slowest suite by
+      // far) is its own step: `npx projen test:python`, run by .ci/run after `npm test`.
+      testPathIgnorePatterns: ['/node_modules/', '/test/examples-python\\.test\\.ts$'],
       coverageReporters: ['text-summary', 'lcov'],
     },
   },
@@ -116,6 +121,11 @@ project.packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 // The reviewer report: `npx cdk-secure-sagemaker report <cdk.out>`.
 project.addBins({ 'cdk-secure-sagemaker': 'lib/report/cli.js' });
+
+project.addTask('test:python', {
+  description: 'Checks the Python example and README blocks against the jsii-generated Python bindings',
+  exec: 'jest --ci --testPathIgnorePatterns /node_modules/ --testMatch "<rootDir>/test/examples-python.test.ts"',
+});
 
 // RULES.md is generated from the control catalogue; test/nag/rules/rules-doc.test.ts fails when it is stale.
 project.addTask('rules-doc', {

@@ -13,6 +13,24 @@ export interface Finding {
   readonly description: string;
 }
 
+/**
+ * Runs `fn` with aws-cdk-lib's CloudFormation Validate plugin on (test/setup-validation.ts turns
+ * it off for plain template assertions), for synths whose validation a test judges.
+ */
+export function withCloudFormationValidation<T>(fn: () => T): T {
+  const previous = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
+  try {
+    return fn();
+  } finally {
+    if (previous === undefined) {
+      delete process.env.CDK_VALIDATION;
+    } else {
+      process.env.CDK_VALIDATION = previous;
+    }
+  }
+}
+
 /** Context every test app uses: CloudFormation Validate findings are errors, as in cdk.json. */
 export const TEST_CONTEXT = {
   '@aws-cdk/core:validateAgainstDefaultRules': true,
@@ -52,7 +70,7 @@ export function collectFindings(app: App): Finding[] {
   try {
     // Forced: an app a test already synthesized (Template.fromStack) is otherwise served from
     // cache, without running the packs, and would report nothing.
-    app.synth({ force: true });
+    withCloudFormationValidation(() => app.synth({ force: true }));
   } catch (e) {
     synthError = e;
   }

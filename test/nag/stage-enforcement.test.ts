@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { FAIL_SYNTH_ON_VALIDATION_ERRORS_CONTEXT } from 'aws-cdk-lib/cx-api';
 import { SageMakerCompliance } from '../../lib';
 import { buildStageApp, dataResource, IGW_RULE } from '../fixtures/stage/stage-app';
-import { collectFindings, Finding, newTestApp, TEST_CONTEXT } from '../helpers/compliance';
+import { collectFindings, Finding, newTestApp, TEST_CONTEXT, withCloudFormationValidation } from '../helpers/compliance';
 
 const BUCKET = 'Prod/Eu/Data/Bucket/Resource';
 const GATE_RULE = 'SageMakerCompliance-FindingsInNestedStages';
@@ -31,7 +31,7 @@ interface ReportViolation {
 }
 
 function gateViolations(app: App): ReportViolation[] {
-  app.synth();
+  withCloudFormationValidation(() => app.synth());
   const report = JSON.parse(fs.readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf-8'));
   return report.pluginReports
     .filter((r: { pluginName: string }) => r.pluginName === 'SageMakerCompliance')
