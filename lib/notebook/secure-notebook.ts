@@ -399,7 +399,8 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
     const scriptOptions = {
       notebookName: this.notebookName,
       idleMinutes: idleMinutes > 0 ? idleMinutes : undefined,
-      sdkDefaultsJson: JSON.stringify(defaults, undefined, 2),
+      // One line: the script is written into the template (and counts toward its 1 MB) per notebook.
+      sdkDefaultsJson: JSON.stringify(defaults),
       pipIndexUrl: props.pipIndexUrl,
       codeArtifact: props.codeArtifact ? {
         domain: props.codeArtifact.domain,

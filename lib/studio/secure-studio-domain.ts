@@ -349,7 +349,8 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
       environmentName: env.environmentName,
     });
     const script = studioLifecycleScript({
-      sdkDefaultsJson: JSON.stringify(defaults, undefined, 2),
+      // One line: the script is written into the template, where it counts toward the 1 MB limit.
+      sdkDefaultsJson: JSON.stringify(defaults),
       extraCommands: props.extraLifecycleCommands,
     });
     const length = estimatedBase64Length(script);
