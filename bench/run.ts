@@ -8,7 +8,9 @@
  *   synth time, largest managed policy against the IAM limit, and the growth per workload
  * - scale: an environment with 1, 5 and 20 notebooks; a Studio domain with 10, 50 and 200 users
  * - cost: interface and gateway endpoints, AZs and KMS keys per environment of each example, at list prices
+ * - the test suite: each step of `npm test` timed once (skip with BENCH_SKIP_TESTS=1)
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -50,6 +52,8 @@ interface TemplateStats {
   readonly roles: number;
   /** Resources per CloudFormation type. */
   readonly types: Record<string, number>;
+  /** Bytes of acknowledgement metadata (`cdk_nag`, on resources and template-wide) as written. */
+  readonly nagBytes: number;
 }
 
 interface Measure extends TemplateStats {
@@ -112,10 +116,12 @@ function templateStats(assembly: cxapi.CloudAssembly): TemplateStats {
   let sageMakerResources = 0;
   let roles = 0;
   const types: Record<string, number> = {};
+  let nagBytes = 0;
   for (const s of assembly.stacks) {
     const text = fs.readFileSync(path.join(assembly.directory, s.templateFile), 'utf-8');
     bytes += Buffer.byteLength(text);
     const template = JSON.parse(text);
+    nagBytes += Buffer.byteLength(text) - Buffer.byteLength(JSON.stringify(withoutNagMetadata(template), undefined, 1));
     for (const r of Object.values<any>(template.Resources ?? {})) {
       resources++;
       types[r.Type] = (types[r.Type] ?? 0) + 1;
@@ -139,7 +145,30 @@ function templateStats(assembly: cxapi.CloudAssembly): TemplateStats {
       }
     }
   }
-  return { resources, bytes, largestPolicy, interfaceEndpoints, keys, azs, sageMakerResources, roles, types };
+  return { resources, bytes, largestPolicy, interfaceEndpoints, keys, azs, sageMakerResources, roles, types, nagBytes };
+}
+
+/** A template without its `cdk_nag` metadata (key order kept), to measure what the acknowledgements cost as written. */
+function withoutNagMetadata(template: any): any {
+  const withoutNag = (owner: any): any => {
+    const out: any = {};
+    for (const [k, v] of Object.entries<any>(owner)) {
+      if (k !== 'Metadata') {
+        out[k] = v;
+        continue;
+      }
+      const { cdk_nag: _, ...rest } = v;
+      if (Object.keys(rest).length > 0) {
+        out[k] = rest;
+      }
+    }
+    return out;
+  };
+  const top = withoutNag(template);
+  if (top.Resources) {
+    top.Resources = Object.fromEntries(Object.entries<any>(top.Resources).map(([id, r]) => [id, withoutNag(r)]));
+  }
+  return top;
 }
 
 /** Throws when the validation report of a synthesized app lists any finding. */
@@ -379,6 +408,7 @@ function main(): void {
   log(`- SageMaker and Step Functions resources: ${onlyExample.length + onlyL1.length === 0 ? 'the same in both' : `the same except ${[...onlyExample.map((t) => `${t} in the example only`), ...onlyL1.map((t) => `${t} in the L1 app only`)].join(', ')}`}; `
     + `interface endpoints: ${l1.interfaceEndpoints} in the L1 app, ${full.interfaceEndpoints} in the example.`);
   log(`- Validation of the example: CloudFormation Validate adds ${(libCfn.ms - libBare.ms).toFixed(0)} ms, the five compliance packs ${(full.ms - libCfn.ms).toFixed(0)} ms; in all, ${ratio(full, libBare)} the synth time of the library alone.`);
+  log(`- Acknowledgement metadata (\`cdk_nag\`, each acknowledgement written once where its finding is): ${full.nagBytes} of the example's ${full.bytes} template bytes (${(100 * full.nagBytes / full.bytes).toFixed(1)}%).`);
   log();
 
   log('## Scale: workloads per environment');
@@ -468,7 +498,41 @@ function main(): void {
   log();
   log('Endpoints are created once per environment, on the first workload that needs them: a second notebook, training job, endpoint or Studio user on the same environment adds none (test/environment/endpoint-count.test.ts; the scale tables above show the same for 1 to 50 workloads).');
 
+  if (process.env.BENCH_SKIP_TESTS !== '1') {
+    log();
+    testSuite(log);
+  }
+
   fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), lines.join('\n') + '\n');
+}
+
+/** The steps of `npm test` (projen's test task), each timed once as its own process. */
+function testSuite(log: (s?: string) => void): void {
+  const root = path.join(__dirname, '..');
+  const tasks = JSON.parse(fs.readFileSync(path.join(root, '.projen', 'tasks.json'), 'utf-8')).tasks;
+  const steps: Array<[string, string[]]> = [
+    ['type check (tsc -p tsconfig.dev.json)', ['tsc', '-p', 'tsconfig.dev.json']],
+    ['jest --ci', ['jest', '--ci']],
+    ['eslint (no --fix)', tasks.eslint.steps[0].execArgs],
+  ];
+  log('## Test suite');
+  log();
+  log(`\`npm test\` runs these steps in order; each is timed once here, as its own process, on the machine above (load average ${os.loadavg()[0].toFixed(1)} when they started). The bar is 5 minutes in all.`);
+  log();
+  log('| step | seconds |');
+  log('|---|---:|');
+  let total = 0;
+  for (const [label, args] of steps) {
+    const start = Date.now();
+    const run = spawnSync('npx', args, { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...tasks.eslint.env } });
+    const seconds = (Date.now() - start) / 1000;
+    if (run.status !== 0) {
+      throw new Error(`${label} failed (exit ${run.status}): ${run.stderr.toString().slice(-2000)}`);
+    }
+    total += seconds;
+    log(`| ${label} | ${seconds.toFixed(0)} |`);
+  }
+  log(`| **npm test in all** | **${total.toFixed(0)}** |`);
 }
 
 main();

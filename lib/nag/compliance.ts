@@ -15,7 +15,7 @@ import {
   NIST80053R5Checks,
   PCIDSS321Checks,
 } from 'cdk-nag';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { writeAcknowledgementsIntoTemplates } from './acknowledgement-writer';
 import { SageMakerSecurityChecks } from './sagemaker-security-checks';
 import { validationError } from '../private/errors';
@@ -146,15 +146,29 @@ interface Registration {
   readonly plugins: StageScopedPack[];
 }
 
-const REGISTRATION = Symbol.for('cdk-secure-sagemaker.compliance');
-const GATE = Symbol.for('cdk-secure-sagemaker.compliance.nested-stage-gate');
+const REGISTRATION_ID = 'SageMakerComplianceRegistration';
+
+/** What `applyTo` registered on a stage, as a child of that stage (no resources). */
+class ComplianceRegistration extends Construct implements Registration {
+  public readonly optionsKey: string;
+  public readonly packs: NagPack[];
+  public readonly plugins: StageScopedPack[];
+
+  constructor(stage: Stage, registration: Registration) {
+    super(stage, REGISTRATION_ID);
+    this.optionsKey = registration.optionsKey;
+    this.packs = registration.packs;
+    this.plugins = registration.plugins;
+  }
+}
 
 function registrationOf(c: IConstruct): Registration | undefined {
-  return (c as unknown as Record<symbol, Registration | undefined>)[REGISTRATION];
+  const child = c.node.tryFindChild(REGISTRATION_ID);
+  return child instanceof ComplianceRegistration ? child : undefined;
 }
 
 function setRegistration(stage: Stage, registration: Registration): void {
-  Object.defineProperty(stage, REGISTRATION, { value: registration, enumerable: false });
+  new ComplianceRegistration(stage, registration);
 }
 
 function optionsKey(o: SageMakerComplianceOptions): string {
@@ -283,8 +297,9 @@ class NestedStageGate implements IPolicyValidationPlugin {
   }
 }
 
+/** Whether the app already runs the nested-stage gate (found among its validation plugins). */
 function hasGate(c: IConstruct): boolean {
-  return (c as unknown as Record<symbol, boolean>)[GATE] === true;
+  return Stage.isStage(c) && c.policyValidationBeta1.some((p) => p instanceof NestedStageGate);
 }
 
 function addNestedStageGate(scope: Stage): void {
@@ -296,6 +311,5 @@ function addNestedStageGate(scope: Stage): void {
   if (hasGate(root)) {
     return;
   }
-  Object.defineProperty(root, GATE, { value: true, enumerable: false });
   Validations.of(root).addPlugins(new NestedStageGate(root));
 }
