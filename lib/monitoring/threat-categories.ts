@@ -1,7 +1,7 @@
 /**
- * The threat categories of the AWS SageMaker incident response playbook
- * (aws-samples/aws-incident-response-playbooks, "SageMaker security events"), each watched by
- * one EventBridge rule of `SageMakerSecurityMonitoring`.
+ * The threat categories of the AWS incident response playbook for SageMaker ("Incident Response
+ * Playbook: Responding to SageMaker Security Events", in the AWS Customer Playbook Framework),
+ * each watched by one EventBridge rule of `SageMakerSecurityMonitoring`.
  *
  * The playbook lists several API calls under more than one category (`CreateTrainingJob` is
  * poisoning, resource misuse, denial of service and cryptojacking). Each call is watched by one

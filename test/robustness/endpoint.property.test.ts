@@ -172,7 +172,7 @@ describe('property: invalid SecureEndpoint props', () => {
         const error = thrownBy(() => new SecureEndpoint(stack, 'Ep', { model: goodModel(stack), ...props(stack) } as SecureEndpointProps));
         expectValidationErrorNaming(error, prop);
       }),
-      { numRuns: runs(150) },
+      { numRuns: runs(75) },
     );
   });
 });

@@ -127,7 +127,7 @@ describe('property: invalid SageMakerGuardrails props', () => {
         const stack = newTestStack();
         expectValidationErrorNaming(thrownBy(() => new SageMakerGuardrails(stack, 'Guardrails', props(stack))), prop);
       }),
-      { numRuns: runs(150) },
+      { numRuns: runs(75) },
     );
   });
 });

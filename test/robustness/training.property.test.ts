@@ -152,7 +152,7 @@ describe('property: invalid SecureTrainingJob props', () => {
         const error = thrownBy(() => new SecureTrainingJob(stack, 'Train', { image: dlc, ...props(stack) } as SecureTrainingJobProps));
         expectValidationErrorNaming(error, prop);
       }),
-      { numRuns: runs(150) },
+      { numRuns: runs(75) },
     );
   });
 
