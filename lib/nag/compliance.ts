@@ -297,9 +297,18 @@ class NestedStageGate implements IPolicyValidationPlugin {
   }
 }
 
-/** Whether the app already runs the nested-stage gate (found among its validation plugins). */
+const GATE_ID = 'SageMakerComplianceNestedStageGate';
+
+/** The nested-stage gate an app runs, as a child of the app (no resources). */
+class GateRegistration extends Construct {
+  constructor(app: App, public readonly gate: NestedStageGate) {
+    super(app, GATE_ID);
+  }
+}
+
+/** Whether the app already runs the nested-stage gate. */
 function hasGate(c: IConstruct): boolean {
-  return Stage.isStage(c) && c.policyValidationBeta1.some((p) => p instanceof NestedStageGate);
+  return c.node.tryFindChild(GATE_ID) instanceof GateRegistration;
 }
 
 function addNestedStageGate(scope: Stage): void {
@@ -311,5 +320,7 @@ function addNestedStageGate(scope: Stage): void {
   if (hasGate(root)) {
     return;
   }
-  Validations.of(root).addPlugins(new NestedStageGate(root));
+  const gate = new NestedStageGate(root);
+  new GateRegistration(root, gate);
+  Validations.of(root).addPlugins(gate);
 }
