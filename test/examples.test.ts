@@ -8,6 +8,7 @@ import { collectFindings, formatFindings, newTestApp } from './helpers/complianc
 import {
   templateFindings, templatesOf, unneededTemplateAcknowledgements, WrittenAcknowledgement, writtenAcknowledgements,
 } from './helpers/template-scan';
+import { withStatedReasons } from '../lib/nag/acknowledgement-writer';
 
 // Every example app, synthesized exactly as `npx cdk synth` runs it (packs registered by the app).
 const EXAMPLES: Array<[string, (app: App) => App]> = [
@@ -20,6 +21,15 @@ function appsOf(app: App): App[] {
   const members = app.node.findAll().filter((c): c is SageMakerStackSet => c instanceof SageMakerStackSet)
     .map((s) => s.rolledOutStack.node.root as App);
   return [app, ...members];
+}
+
+/** The written acknowledgements with "same reason as" references spelled out, per resource. */
+function statedReasons(written: WrittenAcknowledgement[]): WrittenAcknowledgement[] {
+  const carriers = [...new Set(written.map((w) => `${w.template}\u0000${w.logicalId ?? ''}`))];
+  return carriers.flatMap((key) => {
+    const own = written.filter((w) => `${w.template}\u0000${w.logicalId ?? ''}` === key);
+    return withStatedReasons(own).map((r, i) => ({ ...own[i], reason: r.reason }));
+  });
 }
 
 describe.each(EXAMPLES)('example %s', (_name, build) => {
@@ -66,22 +76,12 @@ describe.each(EXAMPLES)('example %s', (_name, build) => {
       const declared = declaredAcknowledgements(app);
       const written = templatesOf(new CloudAssembly(app.outdir)).flatMap(({ file, name }) => writtenAcknowledgements(file, name));
       for (const a of declared) {
-        const carriers = written.filter((w) => w.id === a.id).map((w) => reasonOf(w, written));
+        const carriers = statedReasons(written).filter((w) => w.id === a.id).map((w) => w.reason);
         expect([a.id, carriers.some((r) => r.includes(a.reason.trim().replace(/\.$/, '')))]).toEqual([a.id, true]);
       }
     }
   });
 });
-
-/** A written reason, with "same reason as" references followed to the entry that states it. */
-function reasonOf(w: WrittenAcknowledgement, all: WrittenAcknowledgement[]): string {
-  const same = /^Same reason as (.+) here\.$/.exec(w.reason);
-  if (!same) {
-    return w.reason;
-  }
-  const stated = all.find((o) => o.template === w.template && o.logicalId === w.logicalId && o.id === same[1]);
-  return stated ? stated.reason : w.reason;
-}
 
 test('the main example writes the S3 replication acknowledgement into its template', () => {
   const assembly = buildApp(newTestApp()).synth();

@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
-import { acknowledgeAutoDeleteProvider } from '../private/auto-delete';
+import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 
 /**

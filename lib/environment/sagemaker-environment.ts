@@ -11,8 +11,8 @@ import { logGroupsStatement, sageMakerGrantsStatement, serviceDeliveryStatement 
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
 import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
 import { acknowledge, FINDINGS, RuleId } from '../private/acknowledge';
-import { acknowledgeAutoDeleteProvider } from '../private/auto-delete';
 import { PrefixGrants } from '../private/bucket-grants';
+import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 import { ENVIRONMENT_TAG } from '../private/tags';

@@ -10,7 +10,7 @@ import { ISageMakerNetwork } from './interfaces';
 import { allowLogGroupsToUseKey } from './key-policy';
 import { SageMakerWorkloadRole } from './workload-role';
 import { acknowledge } from '../private/acknowledge';
-import { acknowledgeRestrictedDefaultSecurityGroup } from '../private/auto-delete';
+import { acknowledgeRestrictedDefaultSecurityGroup } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 

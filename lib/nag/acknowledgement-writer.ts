@@ -163,11 +163,16 @@ export function sameReasonAs(id: string): string {
   return `Same reason as ${id} here.`;
 }
 
+/** Reads `sameReasonAs`: the ID a reason refers to, if it is such a reference. */
+function referredId(reason: string): string | undefined {
+  return /^Same reason as (.+) here\.$/.exec(reason)?.[1];
+}
+
 /** The acknowledgements of one resource (or template), each with the reason it refers to spelled out. */
 export function withStatedReasons(rules: WrittenAcknowledgement[]): WrittenAcknowledgement[] {
   return rules.map((r) => {
-    const same = /^Same reason as (.+) here\.$/.exec(r.reason);
-    const stated = same ? rules.find((o) => o.id === same[1]) : undefined;
+    const id = referredId(r.reason);
+    const stated = id !== undefined ? rules.find((o) => o.id === id) : undefined;
     return stated ? { id: r.id, reason: stated.reason } : r;
   });
 }

@@ -148,23 +148,16 @@ interface Registration {
 
 const REGISTRATION_ID = 'SageMakerComplianceRegistration';
 
-/** What `applyTo` registered on a stage, as a child of that stage (no resources). */
-class ComplianceRegistration extends Construct implements Registration {
-  public readonly optionsKey: string;
-  public readonly packs: NagPack[];
-  public readonly plugins: StageScopedPack[];
-
-  constructor(stage: Stage, registration: Registration) {
+/** What `applyTo` registered on a stage, kept in a child of that stage (no resources). */
+class ComplianceRegistration extends Construct {
+  constructor(stage: Stage, public readonly registration: Registration) {
     super(stage, REGISTRATION_ID);
-    this.optionsKey = registration.optionsKey;
-    this.packs = registration.packs;
-    this.plugins = registration.plugins;
   }
 }
 
 function registrationOf(c: IConstruct): Registration | undefined {
   const child = c.node.tryFindChild(REGISTRATION_ID);
-  return child instanceof ComplianceRegistration ? child : undefined;
+  return child instanceof ComplianceRegistration ? child.registration : undefined;
 }
 
 function setRegistration(stage: Stage, registration: Registration): void {
@@ -299,12 +292,8 @@ class NestedStageGate implements IPolicyValidationPlugin {
 
 const GATE_ID = 'SageMakerComplianceNestedStageGate';
 
-/** The nested-stage gate an app runs, as a child of the app (no resources). */
-class GateRegistration extends Construct {
-  constructor(app: App, public readonly gate: NestedStageGate) {
-    super(app, GATE_ID);
-  }
-}
+/** Marks an app that runs the nested-stage gate: a child of the app (no resources). */
+class GateRegistration extends Construct {}
 
 /** Whether the app already runs the nested-stage gate. */
 function hasGate(c: IConstruct): boolean {
@@ -320,7 +309,6 @@ function addNestedStageGate(scope: Stage): void {
   if (hasGate(root)) {
     return;
   }
-  const gate = new NestedStageGate(root);
-  new GateRegistration(root, gate);
-  Validations.of(root).addPlugins(gate);
+  new GateRegistration(root, GATE_ID);
+  Validations.of(root).addPlugins(new NestedStageGate(root));
 }

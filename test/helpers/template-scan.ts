@@ -3,8 +3,7 @@ import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
-import { SageMakerSecurityChecks } from '../../lib';
+import { compliancePacks } from './acknowledgements';
 
 /** One finding of a pack over a template as written. */
 export interface TemplateFinding {
@@ -71,7 +70,7 @@ export function writtenAcknowledgements(templateFile: string, name = path.basena
   ];
 }
 
-const PACK_PREFIXES = ['AwsSolutions', 'HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321', 'SageMakerSecurity'];
+const PACK_PREFIXES = compliancePacks().map((p) => p.readPackName);
 
 /** Every stack template of an assembly and of its nested (stage) assemblies. */
 export function templatesOf(assembly: CloudAssembly): Array<{ file: string; name: string }> {
@@ -100,9 +99,7 @@ export function scanTemplate(templateFile: string, name = path.basename(template
       Validations.of(l1).acknowledge(...acks);
     }
   }
-  const packs: NagPack[] = [
-    new AwsSolutionsChecks(), new HIPAASecurityChecks(), new NIST80053R5Checks(), new PCIDSS321Checks(), new SageMakerSecurityChecks(),
-  ];
+  const packs = compliancePacks();
   const findings: TemplateFinding[] = [];
   for (const pack of packs) {
     for (const v of pack.validateScope(stack).violations) {
