@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Fn, IResource, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, IResource, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,6 +11,7 @@ import {
   onCreateScript,
   onStartScript,
 } from './lifecycle';
+import { acknowledgeNotebookJobArns, notebookJobLaunchStatements, notebookWorkspacePrefix, SharedNotebookPolicies } from './shared-policies';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
@@ -19,15 +20,14 @@ import { acknowledge, FINDINGS, optOut } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
 import { validateWorkloadInstanceType } from '../private/instance-types';
-import { secureJobLaunchConditions } from '../private/job-launch';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
+import { SharedPolicyPrincipal } from '../private/policy-principal';
+import { MANAGED_POLICY_SIZE_LIMIT, ManagedPolicyPacker, MAX_MANAGED_POLICIES } from '../private/policy-size';
 import { presignedUrlConditions } from '../private/presigned-url';
 import { sdkDefaults } from '../private/sdk-defaults';
-import { NOTEBOOK_OWNER_TAG } from '../private/tags';
-import { grantVpcNetworkInterfaces } from '../private/vpc-access';
-import { acknowledgeScopedWildcards } from '../private/wildcards';
+import { NOTEBOOK_OWNER_TAG, NOTEBOOK_ROLE_TAGS } from '../private/tags';
 
 /** The only notebook platform that can be created today (Amazon Linux 2023). */
 const CURRENT_PLATFORM = 'notebook-al2023-v1';
@@ -240,10 +240,15 @@ export interface ISecureNotebook extends IResource {
  * - a lifecycle configuration that writes SageMaker Python SDK defaults (VPC, KMS, network isolation,
  *   inter-container encryption, ownership tags), stops the instance when idle and points pip/conda
  *   at private repositories
- * - an execution role (customer-managed policy only) that reads/writes only the prefixes it is
+ * - an execution role (customer-managed policies only) that reads/writes only the prefixes it is
  *   given, may launch training and processing jobs only when they carry the environment's subnets,
  *   security group, KMS key, network isolation and inter-container encryption, and may pass only
  *   its job role
+ * - what every notebook may do is in the environment's shared notebook policies, which name the
+ *   notebook, its job security group and its job role through tags on its two roles
+ *   (`secure-sagemaker-notebook`, `-job-group`, `-job-role`); a notebook adds only the policy of
+ *   its `dataAccess` prefixes, which both of its roles carry (11 resources; 40 notebooks fit in
+ *   one stack)
  *
  * A notebook is a resource like any other: `connections` are its security group (so
  * `database.connections.allowDefaultPortFrom(notebook)` lets code in the notebook reach a
@@ -318,7 +323,7 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
     const key = props.encryptionKey ?? env.key;
     const instanceType = props.instanceType ?? 'ml.t3.medium';
     const idleMinutes = props.idleTimeout ? props.idleTimeout.toMinutes() : 60;
-    this.workspacePrefix = `notebooks/${this.notebookName}/`;
+    this.workspacePrefix = notebookWorkspacePrefix(this.notebookName);
     this.notebookArn = stack.formatArn({ service: 'sagemaker', resource: 'notebook-instance', resourceName: arnResourceName(this.notebookName) });
 
     // Network: the notebook and its jobs each get a security group without ingress from outside.
@@ -357,28 +362,48 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
       env.network.allowS3Through(this.jobSecurityGroup);
     }
 
-    // Roles: the notebook's, and the one its jobs run as.
+    // Roles: the notebook's, and the one its jobs run as. What every notebook may do is in the
+    // environment's shared notebook policies, which name the notebook through the roles' tags.
     this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of notebook ${this.notebookName}` });
     this.jobRole = new SageMakerWorkloadRole(this, 'JobRole', { description: `Execution role of jobs launched from notebook ${this.notebookName}` });
     this.grantPrincipal = this.role;
-    for (const grantee of [this.role, this.jobRole]) {
-      env.artifactsBucket.grantReadWrite(grantee, this.workspacePrefix);
-      for (const d of props.dataAccess ?? []) {
-        if ((d.access ?? DataAccess.READ) === DataAccess.READ_WRITE) {
-          d.bucket.grantReadWrite(grantee, d.prefix);
-        } else {
-          d.bucket.grantRead(grantee, d.prefix);
-        }
-      }
+    for (const role of [this.role, this.jobRole]) {
+      Tags.of(role).add(NOTEBOOK_ROLE_TAGS.name, this.notebookName);
+      Tags.of(role).add(NOTEBOOK_ROLE_TAGS.jobSecurityGroup, this.jobSecurityGroup.securityGroupId);
     }
-    this.grantOwnLogs(this.role, 'NotebookInstances', `${this.notebookName}/*`);
-    this.grantJobLaunch(key);
-    this.grantJobRoleBasics(props.jobImageRepositories ?? []);
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ThisNotebookOnly',
-      actions: ['sagemaker:DescribeNotebookInstance', 'sagemaker:StopNotebookInstance'],
-      resources: [this.notebookArn],
-    }));
+    Tags.of(this.role).add(NOTEBOOK_ROLE_TAGS.jobRole, this.jobRole.roleName);
+    const shared = SharedNotebookPolicies.of(this, env);
+    this.role.addManagedPolicy(shared.notebookPolicy);
+    this.jobRole.addManagedPolicy(shared.jobPolicy);
+    if (key === env.key) {
+      this.role.addManagedPolicy(shared.jobLaunchPolicy);
+    } else {
+      // A key of its own: the launch statement names it (and this notebook's group and job role).
+      for (const statement of notebookJobLaunchStatements(this, env, {
+        keyArn: key.keyArn,
+        jobSecurityGroupId: this.jobSecurityGroup.securityGroupId,
+        jobRoleArn: this.jobRole.roleArn,
+        notebookName: this.notebookName,
+      })) {
+        this.role.addToPrincipalPolicy(statement);
+      }
+      acknowledgeNotebookJobArns(this.role, this);
+    }
+    if (!Token.isUnresolved(this.notebookName) && arnResourceName(this.notebookName) !== this.notebookName) {
+      // The instance ARN has the name in lowercase, the role's tag has it as given.
+      this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+        sid: 'ThisNotebookOnly',
+        actions: ['sagemaker:DescribeNotebookInstance', 'sagemaker:StopNotebookInstance'],
+        resources: [this.notebookArn],
+      }));
+    }
+    this.grantDataAccess(props.dataAccess ?? []);
+    if (props.jobImageRepositories && props.jobImageRepositories.length > 0) {
+      for (const repo of props.jobImageRepositories) {
+        repo.grantPull(this.jobRole);
+      }
+      acknowledge(this.jobRole, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repositories in jobImageRepositories.', 'AwsSolutions-IAM5[Resource::*]');
+    }
     if (props.codeArtifact) {
       this.grantCodeArtifact(props.codeArtifact);
     }
@@ -519,95 +544,37 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
     }
   }
 
-  /** Log streams of this workload in one of SageMaker's log groups. */
-  private grantOwnLogs(role: SageMakerWorkloadRole, group: string, streams: string): void {
-    const stack = Stack.of(this);
-    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${group}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const streamArn = `${logGroupArn}:log-stream:${streams}`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streamArn] }));
-    acknowledgeScopedWildcards(role, [streamArn], streams === '*'
-      ? `SageMaker names the streams of /aws/sagemaker/${group} after each job and host at run time; the role may only create streams and put events there, not read or delete.`
-      : `Log streams of this workload only: SageMaker names them '${streams.replace('*', '<suffix>')}' in /aws/sagemaker/${group}; the wildcard is the per-instance suffix.`);
-  }
-
-  /** Training and processing jobs: only with the secure settings, only as the job role, only its own. */
-  private grantJobLaunch(key: kms.IKey): void {
-    const stack = Stack.of(this);
-    const env = this.environment;
-    const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
-    const jobArns = ['training-job', 'processing-job'].map((r) => stack.formatArn({ service: 'sagemaker', resource: r, resourceName: '*' }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'LaunchSecureJobsOnly',
-      actions: ['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob'],
-      resources: jobArns,
-      conditions: secureJobLaunchConditions({
-        subnetIds,
-        securityGroupIds: [this.jobSecurityGroup.securityGroupId],
-        volumeKmsKeyArn: key.keyArn,
-        outputKmsKeyArn: key.keyArn,
-        networkIsolation: true,
-        interContainerEncryption: true,
-        ownerTag: { key: NOTEBOOK_OWNER_TAG, value: this.notebookName },
-      }),
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'TagOwnJobsAtCreation',
-      actions: ['sagemaker:AddTags'],
-      resources: jobArns,
-      conditions: {
-        StringEquals: {
-          'sagemaker:TaggingAction': ['CreateTrainingJob', 'CreateProcessingJob'],
-          [`aws:RequestTag/${NOTEBOOK_OWNER_TAG}`]: this.notebookName,
-        },
+  /**
+   * The data prefixes of the notebook, for the notebook and its jobs alike: in customer-managed
+   * policies of the notebook that both roles carry (one set of statements, not one per role).
+   */
+  private grantDataAccess(access: NotebookDataAccess[]): void {
+    if (access.length === 0) {
+      return;
+    }
+    const scope = new Construct(this, 'DataAccess');
+    const packer = new ManagedPolicyPacker(scope, {
+      newPolicy: (n) => {
+        const policy = new iam.ManagedPolicy(scope, n === 0 ? 'Policy' : `Policy${n + 1}`, {
+          description: `Data${n === 0 ? '' : ` (part ${n + 1})`} of notebook ${this.notebookName} and of the jobs it launches`,
+        });
+        this.role.addManagedPolicy(policy);
+        this.jobRole.addManagedPolicy(policy);
+        return policy;
       },
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'SeeAndStopOwnJobsOnly',
-      actions: ['sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:DescribeProcessingJob', 'sagemaker:StopProcessingJob'],
-      resources: jobArns,
-      conditions: { StringEquals: { [`aws:ResourceTag/${NOTEBOOK_OWNER_TAG}`]: this.notebookName } },
-    }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'PassOnlyTheJobRole',
-      actions: ['iam:PassRole'],
-      resources: [this.jobRole.roleArn],
-      conditions: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
-    }));
-    // Reading job logs (estimator.fit(logs=True)): the job log groups, whose streams are named per job.
-    // One statement for both groups: the role's policy is close to the IAM size limit.
-    const jobLogGroupArns = ['TrainingJobs', 'ProcessingJobs'].map((group) =>
-      stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${group}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadJobLogs',
-      actions: ['logs:DescribeLogStreams', 'logs:GetLogEvents'],
-      resources: jobLogGroupArns.flatMap((arn) => [arn, `${arn}:log-stream:*`]),
-    }));
-    acknowledgeScopedWildcards(this.role, jobArns,
-      'Job names are chosen by the SageMaker Python SDK at run time, so the ARN ends in a wildcard; creation is allowed only with the environment subnets, job security group, KMS key, network isolation, inter-container encryption and this notebook\'s ownership tag, and describe/stop only on jobs carrying that tag.');
-    acknowledgeScopedWildcards(this.role, ['TrainingJobs', 'ProcessingJobs'].map((g) =>
-      `${stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `/aws/sagemaker/${g}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })}:log-stream:*`),
-    'Read-only access to the log streams of SageMaker jobs so that the notebook can show job logs; stream names are generated per job and host.');
-  }
-
-  /** What every job launched from the notebook needs to run in the VPC and write its logs. */
-  private grantJobRoleBasics(repositories: ecr.IRepository[]): void {
-    this.grantOwnLogs(this.jobRole, 'TrainingJobs', '*');
-    this.grantOwnLogs(this.jobRole, 'ProcessingJobs', '*');
-
-    // Network interfaces of VPC jobs: only in the environment's subnets, only with the job security group.
-    grantVpcNetworkInterfaces(this.jobRole, this.environment.network, this.jobSecurityGroup, {
-      create: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
-      inVpc: 'JobNetworkInterfacesInEnvironmentVpc',
-      describe: 'DescribeNetworkForVpcJobs',
-    }, 'Network interfaces that SageMaker creates for VPC jobs get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
-    // One reason per wildcard statement: the template carries them merged, per rule.
-    acknowledge(this.jobRole, 'ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only).', 'AwsSolutions-IAM5[Resource::*]');
-    if (repositories.length > 0) {
-      for (const repo of repositories) {
-        repo.grantPull(this.jobRole);
+      tooMany: () => validationError(this, 'TooManyDataPrefixes',
+        `the \`dataAccess\` prefixes of notebook ${this.notebookName} need more than ${MAX_MANAGED_POLICIES} managed policies of ${MANAGED_POLICY_SIZE_LIMIT} characters. Grant fewer, broader prefixes (for example one per team instead of one per dataset).`),
+    });
+    const grantee = new SharedPolicyPrincipal(this, packer, {
+      code: 'NotebookDataIsNotAPrincipal',
+      message: `the data policy of notebook ${this.notebookName} has no principal of its own for a resource policy to name: grant the notebook's role (\`notebook.role\`).`,
+    });
+    for (const d of access) {
+      if ((d.access ?? DataAccess.READ) === DataAccess.READ_WRITE) {
+        d.bucket.grantReadWrite(grantee, d.prefix);
+      } else {
+        d.bucket.grantRead(grantee, d.prefix);
       }
-      acknowledge(this.jobRole, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repositories in jobImageRepositories.', 'AwsSolutions-IAM5[Resource::*]');
     }
   }
 

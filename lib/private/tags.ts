@@ -38,3 +38,23 @@ export const STUDIO_DOMAIN_TAG = 'secure-sagemaker:studio-domain';
 
 /** Tag that names the Studio user behind a role (value: the user profile name): the shared policy scopes S3 prefixes with it. */
 export const STUDIO_USER_TAG = 'secure-sagemaker-studio-user';
+
+/**
+ * Tags on a notebook's two roles that the environment's shared notebook policies read back as
+ * policy variables (`${aws:PrincipalTag/<key>}`), so that one policy serves every notebook and
+ * each role still reaches only its own notebook's resources. The keys have no ':' (like
+ * `STUDIO_USER_TAG`): a policy variable names the key, and a key without a colon has one reading.
+ */
+export const NOTEBOOK_ROLE_TAGS = {
+  /** The notebook's name: its workspace prefix, log streams, instance and jobs. */
+  name: 'secure-sagemaker-notebook',
+  /** The ID of the security group the notebook's jobs must use. */
+  jobSecurityGroup: 'secure-sagemaker-notebook-job-group',
+  /** The name of the role the notebook's jobs run as (the only role it may pass). */
+  jobRole: 'secure-sagemaker-notebook-job-role',
+} as const;
+
+/** The policy variable that IAM fills with a principal's tag `key` at evaluation. */
+export function principalTagVariable(key: string): string {
+  return `\${aws:PrincipalTag/${key}}`;
+}

@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { IConstruct } from 'constructs';
 import * as perms from './perms';
 import { acknowledgeScopedWildcards } from './wildcards';
 
@@ -26,15 +27,19 @@ export interface NetworkInterfaceSids {
  * `securityGroup`, manage interfaces only inside the environment VPC, and the read-only
  * Describe* calls (which support no resource-level permissions; the caller acknowledges `*`
  * together with its other unscoped actions).
+ *
+ * `securityGroup` is the group, or its ID as the policy should name it (a policy variable such as
+ * `${aws:PrincipalTag/...}` when one policy serves several workloads); `scope` is then the
+ * construct whose stack the ARNs are formatted in.
  */
 export function grantVpcNetworkInterfaces(
   role: iam.IGrantable,
   network: WorkloadSubnets,
-  securityGroup: ec2.ISecurityGroup,
+  securityGroup: ec2.ISecurityGroup | { readonly scope: IConstruct; readonly securityGroupId: string },
   sids: NetworkInterfaceSids,
   wildcardReason: string,
 ): void {
-  const stack = Stack.of(securityGroup);
+  const stack = Stack.of('scope' in securityGroup ? securityGroup.scope : securityGroup);
   const subnetArns = network.vpc.selectSubnets(network.vpcSubnets).subnets.map((s) =>
     stack.formatArn({ service: 'ec2', resource: 'subnet', resourceName: s.subnetId }));
   const vpcArn = stack.formatArn({ service: 'ec2', resource: 'vpc', resourceName: network.vpc.vpcId });

@@ -18,11 +18,12 @@ import { instanceFamily, isNitroInstanceType } from '../private/instance-types';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
+import { SharedPolicyPrincipal } from '../private/policy-principal';
 import { MANAGED_POLICY_SIZE_LIMIT, policySize } from '../private/policy-size';
 import { presignedUrlConditions } from '../private/presigned-url';
 import { sdkDefaults } from '../private/sdk-defaults';
 import { STUDIO_DOMAIN_TAG, STUDIO_USER_TAG, TAG_KEY_PATTERN, TAG_KEY_RULE } from '../private/tags';
-import { acknowledgeWildcardResources, setAcknowledgementScope } from '../private/wildcards';
+import { acknowledgeWildcardResources } from '../private/wildcards';
 
 /** API range of `IdleSettings.IdleTimeoutInMinutes`. */
 const MIN_IDLE_MINUTES = 60;
@@ -334,7 +335,11 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
           : [];
       },
     });
-    this.grantPrincipal = new StudioUsersPrincipal(this, this.dataPolicy);
+    // Every user of the domain as a grantee: statements land in the shared data policy.
+    this.grantPrincipal = new SharedPolicyPrincipal(this, this.dataPolicy, {
+      code: 'DomainIsNotAPrincipal',
+      message: `the users of Studio domain ${this.domainName} have no principal of their own for a resource policy to name: grant the domain resources of its own account (the statements go into its shared \`dataPolicy\`), or grant each user's role (\`profile.role\`).`,
+    });
 
     // Lifecycle configuration: SDK defaults for every JupyterLab app.
     const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
@@ -896,35 +901,5 @@ function knownCidr(get: () => string): string | undefined {
     return get();
   } catch {
     return undefined;
-  }
-}
-
-/**
- * Every user of a domain as a grantee: statements land in the domain's shared data policy, which
- * every user role carries. It has no principal of its own, so a grant that would need one (a
- * resource policy, across accounts) fails with a message instead of naming nobody.
- */
-class StudioUsersPrincipal implements iam.IPrincipal {
-  public readonly assumeRoleAction = 'sts:AssumeRole';
-  public readonly grantPrincipal: iam.IPrincipal = this;
-  public readonly principalAccount: string | undefined;
-
-  constructor(private readonly domain: SecureStudioDomain, private readonly policy: iam.ManagedPolicy) {
-    this.principalAccount = Stack.of(domain).account;
-    setAcknowledgementScope(this, policy);
-  }
-
-  public get policyFragment(): iam.PrincipalPolicyFragment {
-    throw validationError(this.domain, 'DomainIsNotAPrincipal',
-      `the users of Studio domain ${this.domain.domainName} have no principal of their own for a resource policy to name: grant the domain resources of its own account (the statements go into its shared \`dataPolicy\`), or grant each user's role (\`profile.role\`).`);
-  }
-
-  public addToPolicy(statement: iam.PolicyStatement): boolean {
-    return this.addToPrincipalPolicy(statement).statementAdded;
-  }
-
-  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    this.policy.addStatements(statement);
-    return { statementAdded: true, policyDependable: this.policy };
   }
 }

@@ -71,6 +71,32 @@ describe('iam-eval (textbook cases from the IAM User Guide)', () => {
     expect(conditionMatches('ArnNotLike', 'k', ['arn:aws:kms:*:111122223333:key/*'], req({ k: 'arn:aws:kms:eu-west-1:999999999999:key/abc' }))).toBe(true);
   });
 
+  test('policy variables are filled in from the request (the IAM User Guide\'s per-user prefix example); a missing key matches nothing', () => {
+    const policies: PolicyJson[] = [{
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/home/${aws:PrincipalTag/team}/*' },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::b', Condition: { StringLike: { 's3:prefix': 'home/${aws:PrincipalTag/team}/*' } } },
+        { Effect: 'Allow', Action: 'sagemaker:StopTrainingJob', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } },
+      ],
+    }];
+    const as = (team: string | undefined, action: string, resource: string, context: Record<string, string> = {}) =>
+      evaluate(policies, { action, resource, context: { ...context, ...(team === undefined ? {} : { 'aws:PrincipalTag/team': team }) } });
+    expect(as('a', 's3:GetObject', 'arn:aws:s3:::b/home/a/x')).toBe('Allow');
+    expect(as('a', 's3:GetObject', 'arn:aws:s3:::b/home/b/x')).toBe('ImplicitDeny');
+    expect(as(undefined, 's3:GetObject', 'arn:aws:s3:::b/home/a/x')).toBe('ImplicitDeny');
+    expect(as(undefined, 's3:GetObject', 'arn:aws:s3:::b/home//x')).toBe('ImplicitDeny');
+    // A filled-in value is literal: a tag value '*' is not a wildcard.
+    expect(as('*', 's3:GetObject', 'arn:aws:s3:::b/home/a/x')).toBe('ImplicitDeny');
+    expect(as('a', 's3:ListBucket', 'arn:aws:s3:::b', { 's3:prefix': 'home/a/' })).toBe('Allow');
+    expect(as('a', 's3:ListBucket', 'arn:aws:s3:::b', { 's3:prefix': 'home/b/' })).toBe('ImplicitDeny');
+    expect(as('a', 'sagemaker:StopTrainingJob', 'arn:aws:sagemaker:us-east-1:1:training-job/j', { 'aws:ResourceTag/team': 'a' })).toBe('Allow');
+    expect(as('a', 'sagemaker:StopTrainingJob', 'arn:aws:sagemaker:us-east-1:1:training-job/j', { 'aws:ResourceTag/team': 'b' })).toBe('ImplicitDeny');
+    expect(as(undefined, 'sagemaker:StopTrainingJob', 'arn:aws:sagemaker:us-east-1:1:training-job/j', { 'aws:ResourceTag/team': 'a' })).toBe('ImplicitDeny');
+    // ${*} is a literal asterisk.
+    expect(evaluate([{ Statement: { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/${*}' } }], { action: 's3:GetObject', resource: 'arn:aws:s3:::b/x' })).toBe('ImplicitDeny');
+    expect(evaluate([{ Statement: { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/${*}' } }], { action: 's3:GetObject', resource: 'arn:aws:s3:::b/*' })).toBe('Allow');
+  });
+
   test('substituteRefs resolves Ref, GetAtt, Join and pseudo parameters, and refuses unknown references', () => {
     expect(substituteRefs({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':', { 'Fn::GetAtt': ['K', 'Arn'] }, { Ref: 'S' }]] },
       { 'K.Arn': 'x', 'S': 'y' })).toBe('arn:aws:xy');

@@ -14,7 +14,10 @@
  *   `ForAnyValue:` does not; negated single-valued operators (`StringNotEquals`, `ArnNotLike`,
  *   `NotIpAddress`...) match; every other operator does not; `Null` tests exactly this;
  * - a single-valued operator on a key with several request values is an error here (IAM's
- *   behaviour is undefined-ish and our policies must not rely on it).
+ *   behaviour is undefined-ish and our policies must not rely on it);
+ * - policy variables (`${aws:PrincipalTag/team}`, `${aws:username}`...) in Resource and in condition
+ *   values are filled in from the request's context keys ("Policy variables"); a variable whose
+ *   key the request lacks matches nothing; `${*}`, `${?}` and `${$}` are the literal characters.
  */
 
 /** A policy document as JSON, references already substituted. */
@@ -46,7 +49,13 @@ export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
 const arr = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
 
 function wildcardToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
-  const body = pattern.split('').map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\/]/g, '\\$&'))).join('');
+  // `\u0001` marks the next `*` or `?` as a literal character (a filled-in policy variable).
+  const body = pattern.split(/(\u0001[*?]|[*?])/).map((part) => {
+    if (part === '*') return '.*';
+    if (part === '?') return '.';
+    const literal = part.startsWith('\u0001') ? part.slice(1) : part;
+    return literal.replace(/[.+^${}()|[\]\\/*?]/g, '\\$&');
+  }).join('');
   return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
 }
 
@@ -142,18 +151,40 @@ export function conditionMatches(operatorWithPrefix: string, key: string, policy
   return single(values[0]);
 }
 
+/** Never equal to, nor matched by, any request value: what an unfilled policy variable becomes. */
+const UNFILLED = '\u0000unfilled-policy-variable\u0000';
+
+/**
+ * `text` with its policy variables filled in from the request context (see the header). Filled-in
+ * values are literal: a `*` in a tag value is no wildcard, so it is escaped for the matchers here.
+ */
+export function fillPolicyVariables(text: string, request: RequestContext, forWildcardMatch: boolean): string {
+  return text.replace(/\$\{([^}]+)\}/g, (_, name: string) => {
+    if (name === '*' || name === '?' || name === '$') {
+      return forWildcardMatch && name !== '$' ? `\u0001${name}` : name;
+    }
+    const values = lookup(request.context, name);
+    if (values === undefined || values.length !== 1) {
+      return UNFILLED;
+    }
+    return forWildcardMatch ? values[0].replace(/[*?]/g, (c) => `\u0001${c}`) : values[0];
+  });
+}
+
 /** True when the statement applies to the request (action, resource and every condition). */
 export function statementMatches(statement: StatementJson, request: RequestContext): boolean {
   const actionHit = (patterns: string[]) => patterns.some((p) => wildcardMatch(p, request.action, true));
   if (statement.Action !== undefined && !actionHit(arr(statement.Action))) return false;
   if (statement.NotAction !== undefined && actionHit(arr(statement.NotAction))) return false;
   const resource = request.resource ?? '*';
-  const resourceHit = (patterns: string[]) => patterns.some((p) => wildcardMatch(p, resource));
+  const resourceHit = (patterns: string[]) => patterns.some((p) => wildcardMatch(fillPolicyVariables(p, request, true), resource));
   if (statement.Resource !== undefined && !resourceHit(arr(statement.Resource))) return false;
   if (statement.NotResource !== undefined && resourceHit(arr(statement.NotResource))) return false;
   for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
     for (const [key, value] of Object.entries(keys)) {
-      if (!conditionMatches(operator, key, arr(value as string | string[]).map(String), request)) return false;
+      const like = /Like|Arn/.test(operator);
+      const values = arr(value as string | string[]).map((v) => fillPolicyVariables(String(v), request, like));
+      if (!conditionMatches(operator, key, values, request)) return false;
     }
   }
   return true;

@@ -8,7 +8,12 @@
  *   the right resource type: never a literal ARN, never another template's resource;
  * - SageMaker actions name notebooks and endpoints of the same template (by name), and job ARNs with
  *   a wildcard only in a statement that carries conditions.
+ *
+ * A policy that names resources through `${aws:PrincipalTag/...}` variables (one policy shared by
+ * several roles) is checked once per role that carries it, with that role's tags filled in.
  */
+
+import { managedPoliciesOfRole, withPrincipalTags } from './template';
 
 /** One problem found in a policy. */
 export interface PrivilegeViolation {
@@ -99,9 +104,19 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
   }
   const violations: PrivilegeViolation[] = [];
   const documents: Array<{ name: string; doc: any }> = [];
+  const roleIds = Object.keys(resources).filter((id) => resources[id].Type === 'AWS::IAM::Role');
   for (const [id, r] of Object.entries(resources)) {
     if ((r.Type === 'AWS::IAM::ManagedPolicy' || r.Type === 'AWS::IAM::Policy') && !boundaries.has(id)) {
-      documents.push({ name: id, doc: r.Properties.PolicyDocument });
+      // A policy shared through the roles' tags is checked as each role that carries it sees it.
+      const carriers = JSON.stringify(r.Properties.PolicyDocument).includes('${aws:PrincipalTag/')
+        ? roleIds.filter((roleId) => managedPoliciesOfRole(template, roleId).includes(id))
+        : [];
+      if (carriers.length === 0) {
+        documents.push({ name: id, doc: r.Properties.PolicyDocument });
+      }
+      for (const roleId of carriers) {
+        documents.push({ name: `${id} (as ${roleId})`, doc: withPrincipalTags(r.Properties.PolicyDocument, resources[roleId].Properties.Tags ?? []) });
+      }
     }
     if (r.Type === 'AWS::IAM::Role') {
       for (const p of r.Properties.Policies ?? []) {

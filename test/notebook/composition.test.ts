@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { SageMakerEnvironment, SecureNotebook } from '../../lib';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
+import { managedPoliciesOfRole } from '../helpers/template';
 
 const SSO_ROLE_ARN = 'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_0123456789abcdef';
 
@@ -180,6 +181,17 @@ describe('SecureNotebook composes with the rest of an app', () => {
       });
       expect(Template.fromStack(platform).findResources('AWS::SageMaker::NotebookInstance')).toEqual({});
       expect(JSON.stringify(Template.fromStack(platform).toJSON())).not.toContain('Fn::ImportValue');
+    });
+
+    test('the shared notebook policies are created in the team stack, which the notebook roles carry', () => {
+      const t = Template.fromStack(team).toJSON();
+      const shared = Object.keys(t.Resources).filter((id) => /^NotebookPolicies.*(NotebookPolicy|JobLaunchPolicy|JobPolicy)/.test(id));
+      expect(shared).toHaveLength(3);
+      const roleIds = Object.keys(t.Resources).filter((id) => t.Resources[id].Type === 'AWS::IAM::Role' && /^Nb(Job)?Role/.test(id));
+      expect(roleIds).toHaveLength(2);
+      const carried = roleIds.flatMap((id) => managedPoliciesOfRole(t, id));
+      expect(shared.every((id) => carried.includes(id))).toBe(true);
+      expect(Object.keys(Template.fromStack(platform).findResources('AWS::IAM::ManagedPolicy')).filter((id) => id.includes('NotebookPolicies'))).toEqual([]);
     });
   });
 

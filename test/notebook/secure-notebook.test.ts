@@ -3,11 +3,12 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { DataAccess, SageMakerEndpointService, SageMakerEnvironment, SecureNotebook } from '../../lib';
 import { declaredAcknowledgements, unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
-import { render, statementsOf } from '../helpers/template';
+import { render, roleStatements } from '../helpers/template';
 
 function lifecycle(stack: Stack, hook: 'OnStart' | 'OnCreate' = 'OnStart'): string {
   const configs = Template.fromStack(stack).findResources('AWS::SageMaker::NotebookInstanceLifecycleConfig');
@@ -120,15 +121,41 @@ describe('SecureNotebook', () => {
     test('the role may describe and stop this notebook only', () => {
       const stack = newTestStack();
       new SecureNotebook(stack, 'Nb', { notebookName: 'explore' });
-      const s = statementsOf(stack, 'NbRolePermissions').find((x) => x.Sid === 'ThisNotebookOnly');
+      const s = roleStatements(stack, 'NbRole').find((x) => x.Sid === 'ThisNotebookOnly');
       expect(s.Action).toEqual(['sagemaker:DescribeNotebookInstance', 'sagemaker:StopNotebookInstance']);
       expect(render(s.Resource)).toBe('arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/explore');
+    });
+
+    test('a name with capitals: the role may still describe and stop its instance, whose ARN has the name in lowercase', () => {
+      const stack = newTestStack();
+      new SecureNotebook(stack, 'Nb', { notebookName: 'Explore-A' });
+      const own = roleStatements(stack, 'NbRole').filter((x) => x.Sid === 'ThisNotebookOnly').map((x) => render(x.Resource));
+      expect(own).toContain('arn:<AWS::Partition>:sagemaker:<AWS::Region>:<AWS::AccountId>:notebook-instance/explore-a');
+      // The workspace keeps the name as given (the SDK defaults use it so).
+      const objects = roleStatements(stack, 'NbRole').filter((x) => [x.Action].flat().includes('s3:GetObject')).map((x) => render(x.Resource));
+      expect(objects).toEqual([expect.stringMatching(/ArtifactsBucket.*\.Arn>\/notebooks\/Explore-A\/\*$/)]);
+    });
+
+    test('a volume key of its own: jobs must use that key, and the environment\'s shared launch policy is not attached', () => {
+      const stack = newTestStack();
+      const key = new kms.Key(stack, 'TeamKey', { enableKeyRotation: true });
+      new SecureNotebook(stack, 'Nb', { notebookName: 'explore', encryptionKey: key });
+      const launches = roleStatements(stack, 'NbRole').filter((x) => x.Sid === 'LaunchSecureJobsOnly');
+      expect(launches).toHaveLength(1);
+      expect(launches[0].Condition.ArnEquals).toEqual({
+        'sagemaker:VolumeKmsKeyArn': { 'Fn::GetAtt': [expect.stringMatching(/^TeamKey/), 'Arn'] },
+        'sagemaker:OutputKmsKeyArn': { 'Fn::GetAtt': [expect.stringMatching(/^TeamKey/), 'Arn'] },
+      });
+      expect(launches[0].Condition['ForAllValues:StringEquals']['sagemaker:VpcSecurityGroupIds'])
+        .toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^NbJobSecurityGroup/), 'GroupId'] }]);
+      const pass = roleStatements(stack, 'NbRole').filter((x) => x.Sid === 'PassOnlyTheJobRole');
+      expect(pass.map((x) => x.Resource)).toEqual([{ 'Fn::GetAtt': [expect.stringMatching(/^NbJobRole/), 'Arn'] }]);
     });
 
     test('the role launches jobs only with the secure settings and its ownership tag, and passes only the job role', () => {
       const stack = newTestStack();
       new SecureNotebook(stack, 'Nb', { notebookName: 'explore' });
-      const statements = statementsOf(stack, 'NbRolePermissions');
+      const statements = roleStatements(stack, 'NbRole');
       const launch = statements.find((x) => x.Sid === 'LaunchSecureJobsOnly');
       expect(launch.Action).toEqual(['sagemaker:CreateTrainingJob', 'sagemaker:CreateProcessingJob']);
       expect(launch.Condition).toEqual({
@@ -154,9 +181,10 @@ describe('SecureNotebook', () => {
         Sid: 'PassOnlyTheJobRole',
         Effect: 'Allow',
         Action: 'iam:PassRole',
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^NbJobRole/), 'Arn'] },
+        Resource: expect.anything(),
         Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
       }]);
+      expect(render(pass[0].Resource)).toMatch(/^arn:<AWS::Partition>:iam::<AWS::AccountId>:role\/<NbJobRole[0-9A-F]{8}>$/);
     });
 
     test('dataAccess grants exactly the given prefixes to the notebook and its jobs', () => {
@@ -169,8 +197,8 @@ describe('SecureNotebook', () => {
           { bucket: env.artifactsBucket, prefix: 'features/a/', access: DataAccess.READ_WRITE },
         ],
       });
-      for (const role of ['NbRolePermissions', 'NbJobRolePermissions']) {
-        const objectStatements = statementsOf(stack, role).filter((x) => [x.Action].flat().includes('s3:GetObject'));
+      for (const role of ['NbRole', 'NbJobRole']) {
+        const objectStatements = roleStatements(stack, role).filter((x) => [x.Action].flat().includes('s3:GetObject'));
         expect(objectStatements.map((x) => render(x.Resource)).sort()).toEqual([
           expect.stringMatching(/ArtifactsBucket.*\.Arn>\/features\/a\/\*$/),
           expect.stringMatching(/ArtifactsBucket.*\.Arn>\/notebooks\/explore\/\*$/),
@@ -184,7 +212,7 @@ describe('SecureNotebook', () => {
     test('jobs get network interfaces only in the environment VPC, subnets and job security group', () => {
       const stack = newTestStack();
       new SecureNotebook(stack, 'Nb');
-      const statements = statementsOf(stack, 'NbJobRolePermissions');
+      const statements = roleStatements(stack, 'NbJobRole');
       const create = statements.find((x) => x.Sid === 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup');
       expect(create.Resource.map(render)).toEqual([
         expect.stringMatching(/:subnet\/<.*Subnet1/), expect.stringMatching(/:subnet\/<.*Subnet2/), expect.stringMatching(/:security-group\/<NbJobSecurityGroup/),
@@ -272,7 +300,7 @@ describe('SecureNotebook', () => {
       const env = SageMakerEnvironment.of(stack);
       new SecureNotebook(stack, 'Nb', { codeArtifact: { domain: 'ml', repository: 'pypi-mirror', domainOwner: '111122223333' } });
       expect(env.network.endpointServiceNames).toEqual(expect.arrayContaining(['codeartifact.api', 'codeartifact.repositories']));
-      const statements = statementsOf(stack, 'NbRolePermissions');
+      const statements = roleStatements(stack, 'NbRole');
       const read = statements.find((x) => [x.Action].flat().includes('codeartifact:ReadFromRepository'));
       expect(render(read.Resource)).toMatch(/:codeartifact:<AWS::Region>:111122223333:repository\/ml\/pypi-mirror$/);
       const bearer = statements.find((x) => x.Action === 'sts:GetServiceBearerToken');
@@ -287,7 +315,7 @@ describe('SecureNotebook', () => {
       const repo = ecr.Repository.fromRepositoryName(stack, 'Repo', 'team-a/trainer');
       new SecureNotebook(stack, 'Nb', { jobImageRepositories: [repo] });
       expect(env.network.endpointServiceNames).toEqual(expect.arrayContaining(['ecr.api', 'ecr.dkr']));
-      const pull = statementsOf(stack, 'NbJobRolePermissions').find((x) => [x.Action].flat().includes('ecr:BatchGetImage'));
+      const pull = roleStatements(stack, 'NbJobRole').find((x) => [x.Action].flat().includes('ecr:BatchGetImage'));
       expect(render(pull.Resource)).toMatch(/:repository\/team-a\/trainer$/);
     });
 
