@@ -11,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { aws_sagemaker as sagemakerRefs } from 'aws-cdk-lib/interfaces';
 import { Construct, IConstruct } from 'constructs';
 import { EndpointImage, ModelData } from './model-source';
+import { InterfaceEndpointPolicy } from '../environment/endpoint-policy';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import type { ISageMakerEnvironment } from '../environment/interfaces';
 import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
@@ -935,8 +936,9 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
 
   /**
    * Lets the sagemaker.runtime interface endpoint carry invocations of this endpoint by principals
-   * of this account. The first endpoint adds the policy (which then denies everything else
-   * through the VPC endpoint); later ones add their ARN to the same statement.
+   * of the perimeter. The first endpoint narrows the endpoint's policy from every endpoint of the
+   * account to this one (everything else through the VPC endpoint is then refused); later ones add
+   * their ARN to the same statement.
    */
   private admitInvocationsThrough(vpcEndpoint: ec2.IInterfaceVpcEndpoint): void {
     if (!(vpcEndpoint instanceof ec2.InterfaceVpcEndpoint)) {
@@ -949,37 +951,12 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         '`endpointName` is a token and the sagemaker.runtime interface endpoint is in another stack: the endpoint policy cannot name this endpoint without a cross-stack reference, so it is not added there. Pass a literal `endpointName`.');
       return;
     }
-    RuntimeEndpointPolicy.of(vpcEndpoint).admit(this.endpointArn);
-  }
-}
-
-/**
- * The statement of a sagemaker.runtime interface endpoint's policy that lists the environment's
- * endpoints: one per VPC endpoint, found through the tree (a child of the VPC endpoint).
- */
-class RuntimeEndpointPolicy extends Construct {
-  public static readonly ID = 'SecureSageMakerInvocations';
-
-  public static of(vpcEndpoint: ec2.InterfaceVpcEndpoint): RuntimeEndpointPolicy {
-    const existing = vpcEndpoint.node.tryFindChild(RuntimeEndpointPolicy.ID);
-    return existing instanceof RuntimeEndpointPolicy ? existing : new RuntimeEndpointPolicy(vpcEndpoint);
-  }
-
-  private readonly statement: iam.PolicyStatement;
-
-  private constructor(vpcEndpoint: ec2.InterfaceVpcEndpoint) {
-    super(vpcEndpoint, RuntimeEndpointPolicy.ID);
-    this.statement = new iam.PolicyStatement({
-      sid: 'InvokeEnvironmentEndpointsOnly',
-      principals: [new iam.AnyPrincipal()],
-      actions: perms.SAGEMAKER_RUNTIME_ENDPOINT_POLICY_ACTIONS,
-      conditions: { StringEquals: { 'aws:PrincipalAccount': Stack.of(vpcEndpoint).account } },
-    });
-    vpcEndpoint.addToPolicy(this.statement);
-  }
-
-  public admit(endpointArn: string): void {
-    this.statement.addResources(endpointArn);
+    const policy = InterfaceEndpointPolicy.of(vpcEndpoint);
+    if (!policy) {
+      // Created without a perimeter (EndpointPerimeter.open(), warned there): nothing to narrow.
+      return;
+    }
+    policy.admitInvocationsOf(this.endpointArn);
   }
 }
 

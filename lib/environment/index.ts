@@ -1,4 +1,5 @@
 export * from './access-logs-bucket';
+export * from './endpoint-perimeter';
 export * from './endpoint-service';
 export * from './interfaces';
 export * from './sagemaker-environment';

@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
+import { EndpointPerimeter } from './endpoint-perimeter';
 import { ISageMakerEnvironment, ISageMakerNetwork, ISecureBucket } from './interfaces';
 import { logGroupsStatement, sageMakerGrantsStatement, serviceDeliveryStatement } from './key-policy';
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
@@ -77,6 +78,13 @@ export interface SageMakerEnvironmentProps {
    * @default - see `SageMakerNetworkProps.privateDnsForNewEndpoints`
    */
   readonly privateDnsForNewEndpoints?: boolean;
+
+  /**
+   * Whose principals and resources the interface endpoints the environment creates admit.
+   *
+   * @default - see `SageMakerNetworkProps.endpointPerimeter`
+   */
+  readonly endpointPerimeter?: EndpointPerimeter;
 
   /**
    * A customer-managed key to use instead of creating one. A key defined in this app gets the
@@ -317,6 +325,7 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
       s3GatewayEndpoint: props.s3GatewayEndpoint,
       interfaceEndpoints: props.interfaceEndpoints,
       privateDnsForNewEndpoints: props.privateDnsForNewEndpoints,
+      endpointPerimeter: props.endpointPerimeter,
       flowLogRetention: this.logRetention,
       logGroupPrefix: this.logGroupPrefix,
       removalPolicy: this.removalPolicy,

@@ -5,6 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { EndpointPerimeter } from './endpoint-perimeter';
+import { InterfaceEndpointPolicy } from './endpoint-policy';
 import { SageMakerEndpointService } from './endpoint-service';
 import { ISageMakerNetwork } from './interfaces';
 import { allowLogGroupsToUseKey } from './key-policy';
@@ -117,6 +119,19 @@ export interface SageMakerNetworkProps {
    * false for an imported VPC (`Vpc.fromLookup`, `Vpc.fromVpcAttributes`)
    */
   readonly privateDnsForNewEndpoints?: boolean;
+
+  /**
+   * Whose principals and resources the interface endpoints this network creates admit, in their
+   * endpoint policies. By default only principals of this account acting on resources of this
+   * account (plus pulls of the AWS Deep Learning Container images on the ECR endpoints), so that
+   * credentials of another account, or calls to another account's log groups, roles, repositories
+   * or SageMaker resources, do not pass; the sagemaker.runtime endpoint admits invocations of this
+   * account's endpoints, then of the environment's once a `SecureEndpoint` exists. Endpoints
+   * passed in (`interfaceEndpoints`) keep the policy their owner gave them.
+   *
+   * @default EndpointPerimeter.account()
+   */
+  readonly endpointPerimeter?: EndpointPerimeter;
 }
 
 /**
@@ -243,6 +258,7 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
   private readonly s3PrefixListId?: string;
   private readonly subnetAzCount: number;
   private readonly privateDns: boolean;
+  private readonly endpointPerimeter: EndpointPerimeter;
   /** The network on the same VPC whose endpoints this one shares, if any. */
   private readonly peer?: SageMakerNetwork;
   /** The gateway endpoint, when this network created it (its policy is this network's to write). */
@@ -337,6 +353,8 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
     // A VPC defined in this app is known whole; an imported one may be shared and already serve
     // the services under their private DNS names.
     this.privateDns = props.privateDnsForNewEndpoints ?? (!props.vpc || props.vpc instanceof ec2.Vpc);
+    this.endpointPerimeter = props.endpointPerimeter ?? EndpointPerimeter.account();
+    InterfaceEndpointPolicy.warnIfOpen(this, this.endpointPerimeter);
 
     this.endpointSecurityGroup = this.peer?.endpointSecurityGroup ?? new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,
@@ -530,6 +548,7 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
       securityGroups: [this.endpointSecurityGroup],
       open: false,
     });
+    InterfaceEndpointPolicy.apply(endpoint, service, this.endpointPerimeter);
     if (!this.privateDns) {
       Annotations.of(endpoint).addWarningV2(
         'cdk-secure-sagemaker:EndpointWithoutPrivateDns',

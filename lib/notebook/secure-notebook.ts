@@ -12,6 +12,7 @@ import {
   onStartScript,
 } from './lifecycle';
 import { acknowledgeNotebookJobArns, notebookJobLaunchStatements, notebookWorkspacePrefix, SharedNotebookPolicies } from './shared-policies';
+import { InterfaceEndpointPolicy } from '../environment/endpoint-policy';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
@@ -585,6 +586,15 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
     const repoArn = stack.formatArn({ service: 'codeartifact', resource: 'repository', resourceName: `${c.domain}/${c.repository}`, account: owner });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeartifact:GetAuthorizationToken'], resources: [domainArn] }));
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeartifact:GetRepositoryEndpoint', 'codeartifact:ReadFromRepository'], resources: [repoArn] }));
+    // A domain of another account: the CodeArtifact endpoints' perimeter admits its resources too.
+    if (c.domainOwner !== undefined && c.domainOwner !== stack.account) {
+      for (const service of [SageMakerEndpointService.CODEARTIFACT_API, SageMakerEndpointService.CODEARTIFACT_REPOSITORIES]) {
+        const endpoint = this.environment.network.endpointFor(service);
+        if (endpoint) {
+          InterfaceEndpointPolicy.of(endpoint)?.admitResourcesOfAccount(c.domainOwner);
+        }
+      }
+    }
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       actions: ['sts:GetServiceBearerToken'],
       resources: ['*'],

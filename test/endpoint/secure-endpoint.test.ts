@@ -218,7 +218,7 @@ describe('SecureEndpoint', () => {
         Effect: 'Allow',
         Principal: { AWS: '*' },
         Action: ['sagemaker:InvokeEndpoint', 'sagemaker:InvokeEndpointAsync', 'sagemaker:InvokeEndpointWithResponseStream'],
-        Resource: stack.resolve(ep.endpointArn),
+        Resource: [stack.resolve(ep.endpointArn)],
         Condition: { StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } },
       }]);
       expect(ep.runtimeVpcEndpoint).toBe(SageMakerEnvironment.of(stack).network.endpointFor(SageMakerEndpointService.SAGEMAKER_RUNTIME));

@@ -151,6 +151,16 @@ const SAMPLES: Record<string, { compliant: Build; nonCompliant: Build; more?: Ar
     compliant: s3Endpoint({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data-bucket/*' }] }),
     nonCompliant: s3Endpoint(),
   },
+  VPCInterfaceEndpointPolicy: {
+    compliant: (stack) => new ec2.CfnVPCEndpoint(stack, 'Subject', {
+      vpcId: 'vpc-1',
+      serviceName: 'com.amazonaws.us-east-1.sts',
+      vpcEndpointType: 'Interface',
+      privateDnsEnabled: true,
+      policyDocument: { Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': '111122223333' } } }] },
+    }),
+    nonCompliant: (stack) => new ec2.CfnVPCEndpoint(stack, 'Subject', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface', privateDnsEnabled: true }),
+  },
   VPCInterfaceEndpointPrivateDNS: {
     compliant: (stack) => new ec2.CfnVPCEndpoint(stack, 'Subject', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface', privateDnsEnabled: true }),
     nonCompliant: (stack) => new ec2.CfnVPCEndpoint(stack, 'Subject', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface' }),

@@ -281,3 +281,118 @@ export const VPC_INTERFACE_ENDPOINT_PRIVATE_DNS: Control = {
     return isTrue(props.PrivateDnsEnabled) ? [pass('private DNS enabled')] : [fail('private DNS not enabled: SDK calls bypass the endpoint')];
   },
 };
+
+/** Condition keys that pin the calling principal to an account, organization or identity. */
+const PRINCIPAL_SCOPE_KEYS = ['aws:principalaccount', 'aws:principalorgid', 'aws:principalorgpaths', 'aws:principalarn'];
+
+/**
+ * Interface VPC endpoints have an endpoint policy that admits only the account's (or
+ * organization's) principals, or only named resources of fixed accounts.
+ *
+ * Applies to `AWS::EC2::VPCEndpoint` with `VpcEndpointType: Interface`. Non-compliant when
+ * `PolicyDocument` is absent or unparseable, or when an Allow statement admits any principal
+ * (`Principal: "*"` or `{"AWS": "*"}`) without pinning it (`aws:PrincipalAccount`,
+ * `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths` or `aws:PrincipalArn` with a concrete value under a
+ * string-equality operator) and without naming only resources of a fixed account (no `*`, no
+ * wildcard or unknown account in the ARNs).
+ */
+export const VPC_INTERFACE_ENDPOINT_POLICY: Control = {
+  id: 'VPCInterfaceEndpointPolicy',
+  resourceTypes: ['AWS::EC2::VPCEndpoint'],
+  level: NagMessageLevel.ERROR,
+  section: NETWORK_SECTION,
+  info: 'The interface VPC endpoint has no endpoint policy, or its policy admits principals of any account to resources of any account.',
+  explanation:
+    'Without an endpoint policy an interface endpoint admits any request signed by any credentials, to any resource: code in an "isolated" VPC '
+    + 'can write logs, push images, assume roles or create resources in another account through it, or use credentials brought from another '
+    + 'account. Admit only this account\'s (or organization\'s) principals, or only named resources of this account.',
+  doc: {
+    cause: 'An interface `AWS::EC2::VPCEndpoint` has no `PolicyDocument` (AWS then attaches its full-access default), or an Allow statement with '
+      + '`Principal: "*"` (or `{"AWS": "*"}`) that neither pins the principal (`aws:PrincipalAccount`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths` '
+      + 'or `aws:PrincipalArn` with a concrete value, under `StringEquals`, `StringEqualsIgnoreCase`, `StringLike` or their `ForAnyValue:` forms) '
+      + 'nor names only resources of a fixed account (no `*`, `NotResource`, or wildcard or parameter in the account field).',
+    fix: 'Use `SageMakerNetwork` (or `SageMakerEnvironment`), whose interface endpoints get the perimeter policy of `endpointPerimeter` '
+      + '(`EndpointPerimeter.account()` by default); or call `addToPolicy` on the `ec2.InterfaceVpcEndpoint` with statements conditioned on '
+      + '`aws:PrincipalAccount` (or `aws:PrincipalOrgID`) and `aws:ResourceAccount`.',
+    sources: `${SEED_NO_INTERNET}; AWS PrivateLink Guide, [Control access to VPC endpoints using endpoint policies](https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html); `
+      + 'AWS whitepaper "Building a data perimeter on AWS" and the AWS data perimeter policy examples (VPC endpoint policies).',
+  },
+  check: (subject) => {
+    const props = subject.properties;
+    if (props.VpcEndpointType !== 'Interface') {
+      return [notApplicable(`a ${typeof props.VpcEndpointType === 'string' ? props.VpcEndpointType : 'Gateway'} endpoint`)];
+    }
+    const statements = statementsOf(props.PolicyDocument);
+    if (statements === undefined) {
+      return [fail(props.PolicyDocument === undefined ? 'no endpoint policy: any principal, any resource, any account' : 'the endpoint policy cannot be read')];
+    }
+    const open = statements.filter((s) => admitsAnyoneAnywhere(s, subject.template));
+    return [judge(open.length === 0, 'the endpoint policy admits only pinned principals or named resources of fixed accounts',
+      `the endpoint policy admits any principal to resources of any account (${open.map((s, i) => (typeof s.Sid === 'string' ? s.Sid : `statement ${i + 1}`)).join(', ')})`)];
+  },
+};
+
+function statementsOf(policyDocument: unknown): Array<{ [key: string]: any }> | undefined {
+  let document = policyDocument;
+  if (typeof document === 'string') {
+    try {
+      document = JSON.parse(document);
+    } catch {
+      return undefined;
+    }
+  }
+  if (!isPlainObject(document) || document.Statement === undefined) {
+    return undefined;
+  }
+  const statements: unknown[] = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
+  return statements.every(isPlainObject) ? statements as Array<{ [key: string]: any }> : undefined;
+}
+
+function admitsAnyoneAnywhere(statement: { [key: string]: any }, refs: RefResolver): boolean {
+  if (statement.Effect === 'Deny') {
+    return false;
+  }
+  const principal = statement.Principal;
+  const anyPrincipal = principal === undefined || principal === '*'
+    || (isPlainObject(principal) && [principal.AWS].flat().some((p) => p === '*'));
+  if (!anyPrincipal) {
+    return false;
+  }
+  if (pinsCondition(statement.Condition, refs, PRINCIPAL_SCOPE_KEYS)) {
+    return false;
+  }
+  if (statement.NotResource !== undefined || statement.Resource === undefined) {
+    return true;
+  }
+  const resources: unknown[] = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+  return !resources.every((r) => isFixedAccountArn(flatten(r, refs)));
+}
+
+/** True when `condition` pins one of `keys` to concrete values under a string-equality operator. */
+function pinsCondition(condition: unknown, refs: RefResolver, keys: string[]): boolean {
+  if (!isPlainObject(condition)) {
+    return false;
+  }
+  for (const [operator, block] of Object.entries(condition)) {
+    if (!SCOPING_OPERATORS.includes(operator) || !isPlainObject(block)) {
+      continue;
+    }
+    for (const [key, value] of Object.entries(block)) {
+      const normalizedKey = key.toLowerCase();
+      if (!keys.includes(normalizedKey)) {
+        continue;
+      }
+      const values: unknown[] = Array.isArray(value) ? value : [value];
+      if (values.length > 0 && values.every((v) => isConcreteScopeValue(normalizedKey.replace('principal', 'resource'), flatten(v, refs)))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+/** An ARN whose account field is fixed (a literal account or a reference, never a wildcard or a parameter). */
+function isFixedAccountArn(resource: string): boolean {
+  const parts = resource.split(':');
+  return parts[0] === 'arn' && parts.length >= 6 && parts[4] !== '' && !/[*?]/.test(parts[4]) && !/[*?]/.test(parts[2]);
+}

@@ -7,6 +7,7 @@ import { SageMakerSecurityChecks } from '../../../lib/nag';
 const NO_INTERNET = 'SageMakerSecurity-VPCNoInternetPath';
 const S3_POLICY = 'SageMakerSecurity-VPCS3GatewayEndpointPolicy';
 const PRIVATE_DNS = 'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS';
+const INTERFACE_POLICY = 'SageMakerSecurity-VPCInterfaceEndpointPolicy';
 
 function findings(stack: Stack): Record<string, string[]> {
   const report = new SageMakerSecurityChecks().validateScope(stack);
@@ -303,7 +304,7 @@ describe('VPCS3GatewayEndpointPolicy', () => {
       vpcEndpointType: 'Interface',
       privateDnsEnabled: true,
     });
-    expect(findings(stack)).toEqual({});
+    expect(findings(stack)[S3_POLICY]).toBeUndefined();
   });
 });
 
@@ -311,7 +312,7 @@ describe('VPCInterfaceEndpointPrivateDNS', () => {
   test('the L2 interface endpoint default (private DNS on) is compliant', () => {
     const stack = newStack();
     isolatedVpc(stack).addInterfaceEndpoint('SageMakerApi', { service: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API });
-    expect(findings(stack)).toEqual({});
+    expect(findings(stack)[PRIVATE_DNS]).toBeUndefined();
   });
 
   test('private DNS disabled on an L2 interface endpoint is non-compliant', () => {
@@ -320,13 +321,13 @@ describe('VPCInterfaceEndpointPrivateDNS', () => {
       service: ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_API,
       privateDnsEnabled: false,
     });
-    expect(findings(stack)).toEqual({ [PRIVATE_DNS]: ['Stack/Vpc/SageMakerApi/Resource'] });
+    expect(findings(stack)[PRIVATE_DNS]).toEqual(['Stack/Vpc/SageMakerApi/Resource']);
   });
 
   test('an L1 interface endpoint without PrivateDnsEnabled is non-compliant', () => {
     const stack = newStack();
     new ec2.CfnVPCEndpoint(stack, 'Sts', { vpcId: 'vpc-12345678', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface' });
-    expect(findings(stack)).toEqual({ [PRIVATE_DNS]: ['Stack/Sts'] });
+    expect(findings(stack)[PRIVATE_DNS]).toEqual(['Stack/Sts']);
   });
 
   test('an L1 interface endpoint with PrivateDnsEnabled true is compliant', () => {
@@ -337,7 +338,7 @@ describe('VPCInterfaceEndpointPrivateDNS', () => {
       vpcEndpointType: 'Interface',
       privateDnsEnabled: true,
     });
-    expect(findings(stack)).toEqual({});
+    expect(findings(stack)[PRIVATE_DNS]).toBeUndefined();
   });
 
   test('PrivateDnsEnabled that does not resolve (CfnParameter) is non-compliant', () => {
@@ -349,7 +350,7 @@ describe('VPCInterfaceEndpointPrivateDNS', () => {
       vpcEndpointType: 'Interface',
     });
     endpoint.addPropertyOverride('PrivateDnsEnabled', privateDns.valueAsString);
-    expect(findings(stack)).toEqual({ [PRIVATE_DNS]: ['Stack/Sts'] });
+    expect(findings(stack)[PRIVATE_DNS]).toEqual(['Stack/Sts']);
   });
 
   test('acknowledgement removes the violation', () => {
@@ -360,7 +361,7 @@ describe('VPCInterfaceEndpointPrivateDNS', () => {
       vpcEndpointType: 'Interface',
     });
     Validations.of(endpoint).acknowledge({ id: PRIVATE_DNS, reason: 'Resolved through a central Route 53 private hosted zone.' });
-    expect(findings(stack)).toEqual({});
+    expect(findings(stack)[PRIVATE_DNS]).toBeUndefined();
   });
 
   test('does not fire on gateway or Gateway Load Balancer endpoints', () => {
@@ -371,6 +372,90 @@ describe('VPCInterfaceEndpointPrivateDNS', () => {
       serviceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-12345678',
       vpcEndpointType: 'GatewayLoadBalancer',
     });
+    expect(findings(stack)[PRIVATE_DNS]).toBeUndefined();
+  });
+});
+
+describe('VPCInterfaceEndpointPolicy', () => {
+  const sts = (stack: Stack, policyDocument?: unknown, type = 'Interface') => new ec2.CfnVPCEndpoint(stack, 'Sts', {
+    vpcId: 'vpc-12345678', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: type, privateDnsEnabled: true, policyDocument,
+  });
+  const policy = (statement: Record<string, unknown>) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', ...statement }] });
+
+  test('an L2 interface endpoint with AWS\'s default policy (none) is non-compliant', () => {
+    const stack = newStack();
+    isolatedVpc(stack).addInterfaceEndpoint('Sts', { service: ec2.InterfaceVpcEndpointAwsService.STS });
+    expect(findings(stack)).toEqual({ [INTERFACE_POLICY]: ['Stack/Vpc/Sts/Resource'] });
+  });
+
+  test('an L2 interface endpoint whose statements pin the principal account is compliant', () => {
+    const stack = newStack();
+    const endpoint = isolatedVpc(stack).addInterfaceEndpoint('Sts', { service: ec2.InterfaceVpcEndpointAwsService.STS });
+    endpoint.addToPolicy(new iam.PolicyStatement({
+      principals: [new iam.AnyPrincipal()],
+      actions: ['*'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } },
+    }));
+    expect(findings(stack)).toEqual({});
+  });
+
+  test.each([
+    ['aws:PrincipalOrgID', { StringEquals: { 'aws:PrincipalOrgID': 'o-a1b2c3d4e5' } }],
+    ['aws:PrincipalArn', { StringEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/r' } }],
+    ['aws:PrincipalOrgPaths under a fixed organization', { 'ForAnyValue:StringLike': { 'aws:PrincipalOrgPaths': 'o-a1b2c3d4e5/r-ab12/*' } }],
+  ])('a principal pinned by %s is compliant', (_, condition) => {
+    const stack = newStack();
+    sts(stack, policy({ Resource: '*', Condition: condition }));
+    expect(findings(stack)).toEqual({});
+  });
+
+  test('named resources of a fixed account (AWS\'s example policy for the notebook endpoint) are compliant', () => {
+    const stack = newStack();
+    sts(stack, policy({ Action: 'sagemaker:CreatePresignedNotebookInstanceUrl', Resource: Fn.join('', ['arn:aws:sagemaker:us-east-1:', Aws.ACCOUNT_ID, ':notebook-instance/*']) }));
+    expect(findings(stack)).toEqual({});
+  });
+
+  test.each([
+    ['Principal * on Resource *', policy({ Resource: '*' })],
+    ['{AWS: *} on Resource *', policy({ Principal: { AWS: '*' }, Resource: '*' })],
+    ['a resource of any account', policy({ Resource: 'arn:aws:logs:us-east-1:*:log-group:*' })],
+    ['NotResource', policy({ NotResource: 'arn:aws:s3:::secret/*' })],
+    ['a principal condition under IfExists (absent key passes)', policy({ Resource: '*', Condition: { StringEqualsIfExists: { 'aws:PrincipalAccount': '111122223333' } } })],
+    ['a principal condition with a wildcard', policy({ Resource: '*', Condition: { StringLike: { 'aws:PrincipalAccount': '*' } } })],
+    ['only a resource-account condition', policy({ Resource: '*', Condition: { StringEquals: { 'aws:ResourceAccount': '111122223333' } } })],
+    ['a policy that is not JSON', '{not json'],
+  ])('%s is non-compliant', (_, document) => {
+    const stack = newStack();
+    sts(stack, document);
+    expect(findings(stack)[INTERFACE_POLICY]).toEqual(['Stack/Sts']);
+  });
+
+  test('a principal account from a parameter (any value at deploy time) is non-compliant', () => {
+    const stack = newStack();
+    const account = new CfnParameter(stack, 'Account');
+    sts(stack, policy({ Resource: '*', Condition: { StringEquals: { 'aws:PrincipalAccount': account.valueAsString } } }));
+    expect(findings(stack)).toEqual({ [INTERFACE_POLICY]: ['Stack/Sts'] });
+  });
+
+  test('a named principal and Deny statements are fine; gateway endpoints are not this rule\'s', () => {
+    const stack = newStack();
+    sts(stack, {
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:role/r' }, Action: '*', Resource: '*' },
+        { Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' },
+      ],
+    });
+    expect(findings(stack)).toEqual({});
+    const other = newStack();
+    s3Endpoint(other, allow('arn:aws:s3:::my-training-data/*'));
+    expect(findings(other)).toEqual({});
+  });
+
+  test('acknowledgement removes the violation', () => {
+    const stack = newStack();
+    const endpoint = sts(stack);
+    Validations.of(endpoint).acknowledge({ id: INTERFACE_POLICY, reason: 'A test of acknowledgements: the VPC has no workloads.' });
     expect(findings(stack)).toEqual({});
   });
 });
