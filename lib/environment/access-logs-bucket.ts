@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
+import { applyBucketHygiene } from '../private/bucket-hygiene';
 import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 
@@ -31,7 +32,8 @@ export interface AccessLogsBucketProps {
  *
  * S3 server access logging only delivers to buckets encrypted with SSE-S3, so this bucket
  * cannot use the environment key; everything else matches `SecureBucket` (block public access,
- * BucketOwnerEnforced, versioning, TLS 1.2+ only, retained). Log delivery is granted through the
+ * BucketOwnerEnforced, versioning, TLS 1.2+ only, retained, the lifecycle rule and event
+ * notifications to EventBridge). Log delivery is granted through the
  * bucket policy to the S3 logging service, per source bucket and prefix, for this account only.
  */
 export class AccessLogsBucket extends Construct {
@@ -58,6 +60,7 @@ export class AccessLogsBucket extends Construct {
     if (props.emptyOnDelete) {
       acknowledgeAutoDeleteProvider(this);
     }
+    applyBucketHygiene(this, this.bucket);
 
     acknowledge(
       this.bucket,

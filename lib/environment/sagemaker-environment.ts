@@ -13,6 +13,7 @@ import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network
 import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
 import { acknowledge, FINDINGS, RuleId } from '../private/acknowledge';
 import { PrefixGrants } from '../private/bucket-grants';
+import { applyBucketHygiene } from '../private/bucket-hygiene';
 import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
@@ -533,6 +534,15 @@ export interface SecureBucketProps {
    * @default false
    */
   readonly emptyOnDelete?: boolean;
+
+  /**
+   * Delete object versions this long after they become noncurrent (overwritten or deleted), in
+   * whole days. Every bucket has a lifecycle rule that aborts incomplete multipart uploads after
+   * 7 days and removes expired delete markers; this adds the expiry of old versions.
+   *
+   * @default - noncurrent versions are kept: they are how overwritten or deleted data is recovered
+   */
+  readonly noncurrentVersionExpiration?: Duration;
 }
 
 /**
@@ -551,6 +561,8 @@ export interface SecureBucketAttributes {
  *
  * - SSE-KMS with the customer key and an S3 Bucket Key; uploads naming another key are denied
  * - all public access blocked, ACLs disabled (BucketOwnerEnforced), versioning on
+ * - a lifecycle rule (incomplete uploads aborted after 7 days, expired delete markers removed,
+ *   old versions kept unless `noncurrentVersionExpiration`), event notifications to EventBridge
  * - TLS-only (TLS 1.2 or later) for the bucket and its objects
  * - server access logs to the environment's access-logs bucket
  * - optionally reachable only through the VPC's S3 gateway endpoint
@@ -625,7 +637,7 @@ export class SecureBucket extends Construct implements ISecureBucket {
     const logsBucket = props.serverAccessLogsBucket ?? env().accessLogsBucket;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.bucket = new s3.Bucket(this, 'Bucket', {
+    const bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
@@ -638,9 +650,11 @@ export class SecureBucket extends Construct implements ISecureBucket {
       removalPolicy,
       autoDeleteObjects: props.emptyOnDelete ?? false,
     });
+    this.bucket = bucket;
     if (props.emptyOnDelete) {
       acknowledgeAutoDeleteProvider(this);
     }
+    applyBucketHygiene(this, bucket, props.noncurrentVersionExpiration);
     this.bucketName = this.bucket.bucketName;
     this.bucketArn = this.bucket.bucketArn;
 

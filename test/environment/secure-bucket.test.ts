@@ -1,4 +1,4 @@
-import { CfnParameter, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnParameter, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SageMakerEnvironment, SageMakerWorkloadRole, SecureBucket } from '../../lib';
@@ -40,6 +40,39 @@ describe('SecureBucket', () => {
       VersioningConfiguration: { Status: 'Enabled' },
       LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: Match.stringLikeRegexp('/$') },
     });
+  });
+
+  test('every bucket of the environment (data, artifacts, access logs) has a lifecycle rule and sends its events to EventBridge (Control Tower CT.S3.PR.3, .4, .6)', () => {
+    const stack = newTestStack();
+    new SecureBucket(stack, 'Data');
+    const buckets = Object.entries(Template.fromStack(stack).findResources('AWS::S3::Bucket'));
+    // This bucket and the default environment's data, artifacts and access-logs buckets.
+    expect(buckets).toHaveLength(4);
+    for (const [, bucket] of buckets) {
+      expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(bucket.Properties.LifecycleConfiguration.Rules).toEqual([{
+        Id: 'AbortIncompleteUploadsAndTidyVersions',
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        ExpiredObjectDeleteMarker: true,
+      }]);
+      expect(bucket.Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    }
+    // Set on the bucket itself: no notifications custom resource (a Lambda function) in the stack.
+    expect(Template.fromStack(stack).findResources('Custom::S3BucketNotifications')).toEqual({});
+    expect(Object.keys(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter((id) => /Notification/i.test(id))).toEqual([]);
+  });
+
+  test('noncurrentVersionExpiration deletes old versions after that many days; old versions are kept by default', () => {
+    const stack = newTestStack();
+    new SecureBucket(stack, 'Data', { noncurrentVersionExpiration: Duration.days(90) });
+    const [, bucket] = Object.entries(Template.fromStack(stack).findResources('AWS::S3::Bucket')).find(([id]) => id.startsWith('Data'))!;
+    expect(bucket.Properties.LifecycleConfiguration.Rules[0].NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 90 });
+  });
+
+  test.each([[Duration.hours(12)], [Duration.hours(36)]])('fails on noncurrentVersionExpiration %p that is not whole days, naming the prop', (expiry) => {
+    const stack = newTestStack();
+    expect(() => new SecureBucket(stack, 'Data', { noncurrentVersionExpiration: expiry })).toThrow(/`noncurrentVersionExpiration` is .*whole days, at least 1/);
   });
 
   test('is retained by default', () => {
