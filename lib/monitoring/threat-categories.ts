@@ -19,7 +19,11 @@ export enum SageMakerThreatCategory {
   CRYPTOJACKING = 'Cryptojacking',
   /** Lifecycle configurations and endpoint configurations. */
   CONFIGURATION_CHANGE = 'ConfigurationChange',
-  /** Jobs stopped, and CloudTrail, CloudWatch Logs and AWS Config switched off or deleted. */
+  /**
+   * Jobs stopped; CloudTrail, CloudWatch Logs, AWS Config and flow logs switched off or deleted;
+   * the alerting itself silenced (rules disabled, deleted or emptied, subscribers removed, the
+   * topic or dead-letter queue deleted or purged); keys disabled, deleted or re-policied.
+   */
   LOG_TAMPERING = 'LogTampering',
   /** Presigned notebook and Studio URLs (and, opt-in, notebook instance details). */
   CREDENTIAL_THEFT = 'CredentialTheft',
@@ -75,7 +79,7 @@ export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerT
     readOnlyEventNames: [],
   },
   [SageMakerThreatCategory.LOG_TAMPERING]: {
-    sources: ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config'],
+    sources: ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config', 'aws.events', 'aws.sns', 'aws.sqs', 'aws.ec2', 'aws.kms'],
     eventNames: [
       // SageMaker (playbook)
       'StopTrainingJob',
@@ -94,6 +98,22 @@ export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerT
       'StopConfigurationRecorder',
       'DeleteConfigurationRecorder',
       'DeleteDeliveryChannel',
+      // The alerting itself: rules switched off or emptied, subscribers removed, the topic or the
+      // dead-letter queue deleted or purged
+      'DisableRule',
+      'DeleteRule',
+      'RemoveTargets',
+      'Unsubscribe',
+      'DeleteTopic',
+      'PurgeQueue',
+      'DeleteQueue',
+      // Flow logs
+      'DeleteFlowLogs',
+      // Keys: a disabled, deleted or re-policied key stops every service that encrypts with it
+      'DisableKey',
+      'ScheduleKeyDeletion',
+      'PutKeyPolicy',
+      'DisableKeyRotation',
     ],
     readOnlyEventNames: [],
   },

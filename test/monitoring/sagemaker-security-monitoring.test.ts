@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { SageMakerEnvironment, SageMakerSecurityMonitoring, SageMakerSecurityMonitoringProps, SageMakerWorkloadRole } from '../../lib';
 import { unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
+import { cloudTrailEvent, eventMatches } from '../helpers/event-pattern';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
 
 const CLOUDTRAIL = 'AWS API Call via CloudTrail';
@@ -71,11 +72,13 @@ describe('SageMakerSecurityMonitoring', () => {
         'CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'DeleteNotebookInstanceLifecycleConfig',
         'DeleteNotebookInstance', 'CreateEndpointConfig',
       ]],
-      ['LogTampering', ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config'], [
+      ['LogTampering', ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config', 'aws.events', 'aws.sns', 'aws.sqs', 'aws.ec2', 'aws.kms'], [
         'StopTrainingJob', 'StopTransformJob',
         'StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors',
         'DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy', 'DisassociateKmsKey',
         'StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'DeleteDeliveryChannel',
+        'DisableRule', 'DeleteRule', 'RemoveTargets', 'Unsubscribe', 'DeleteTopic', 'PurgeQueue', 'DeleteQueue',
+        'DeleteFlowLogs', 'DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy', 'DisableKeyRotation',
       ]],
       ['CredentialTheft', ['aws.sagemaker'], ['CreatePresignedNotebookInstanceUrl', 'CreatePresignedDomainUrl']],
     ])('%s: exact pattern by default, enabled for write events only', (category, source, eventNames) => {
@@ -84,6 +87,32 @@ describe('SageMakerSecurityMonitoring', () => {
       const rule = ruleOf(stack, category);
       expect(rule.Properties.EventPattern).toEqual({ 'source': source, 'detail-type': [CLOUDTRAIL], 'detail': { eventName: eventNames } });
       expect(rule.Properties.State).toBe('ENABLED');
+    });
+
+    test.each([
+      ['events', 'DisableRule', { requestParameters: { name: 'SecurityMonitoringLogTamperingRule' } }],
+      ['events', 'RemoveTargets', { requestParameters: { rule: 'SecurityMonitoringLogTamperingRule', ids: ['Target0'] } }],
+      ['sns', 'Unsubscribe', { requestParameters: { subscriptionArn: 'arn:aws:sns:eu-west-1:111122223333:alerts:1f2e' } }],
+      ['sns', 'DeleteTopic', { requestParameters: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts' } }],
+      ['sqs', 'PurgeQueue', { requestParameters: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/dlq' } }],
+      ['ec2', 'DeleteFlowLogs', { requestParameters: { DeleteFlowLogsRequest: { FlowLogId: { tag: 1, content: 'fl-0123' } } } }],
+      ['kms', 'ScheduleKeyDeletion', { requestParameters: { keyId: '1234abcd', pendingWindowInDays: 7 } }],
+      ['kms', 'PutKeyPolicy', { requestParameters: { keyId: '1234abcd', policyName: 'default' } }],
+      ['cloudtrail', 'StopLogging', { requestParameters: { name: 'trail' } }],
+    ])('an attacker silencing the monitoring (%s %s) is alerted: the CloudTrail event matches the LogTampering rule', (service, eventName, detail) => {
+      const stack = newTestStack();
+      new SageMakerSecurityMonitoring(stack, 'Mon');
+      const pattern = ruleOf(stack, 'LogTampering').Properties.EventPattern;
+      expect(eventMatches(pattern, cloudTrailEvent(service, eventName, detail))).toBe(true);
+    });
+
+    test('ordinary calls of the same services (Publish, PutMetricData, Encrypt) do not match the LogTampering rule', () => {
+      const stack = newTestStack();
+      new SageMakerSecurityMonitoring(stack, 'Mon');
+      const pattern = ruleOf(stack, 'LogTampering').Properties.EventPattern;
+      for (const [service, name] of [['sns', 'Publish'], ['sqs', 'SendMessage'], ['kms', 'Encrypt'], ['events', 'PutEvents'], ['elasticloadbalancing', 'DeleteRule']]) {
+        expect(eventMatches(pattern, cloudTrailEvent(service, name))).toBe(false);
+      }
     });
 
     test('by default there are six rules: no read-only exfiltration rule, no role-change rule', () => {
