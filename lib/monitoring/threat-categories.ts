@@ -17,7 +17,7 @@ export enum SageMakerThreatCategory {
   RESOURCE_MISUSE = 'ResourceMisuse',
   /** New compute: notebook instances, training and tuning jobs (also: malware deployment, denial of service). */
   CRYPTOJACKING = 'Cryptojacking',
-  /** Lifecycle configurations and endpoint configurations. */
+  /** Lifecycle configurations (notebook and Studio), endpoint configurations, and rewritten Studio domains, profiles and spaces. */
   CONFIGURATION_CHANGE = 'ConfigurationChange',
   /**
    * Jobs stopped; CloudTrail, CloudWatch Logs, AWS Config and flow logs switched off or deleted;
@@ -75,6 +75,10 @@ export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerT
     eventNames: [
       'CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'DeleteNotebookInstanceLifecycleConfig',
       'DeleteNotebookInstance', 'CreateEndpointConfig',
+      // Persistence in other users' compute: a Studio lifecycle configuration (runs in every app of
+      // the domain, profile or space that names it), or a profile's or space's settings rewritten
+      // (another execution role, security groups, images, remote access)
+      'CreateStudioLifecycleConfig', 'UpdateDomain', 'UpdateUserProfile', 'UpdateSpace',
     ],
     readOnlyEventNames: [],
   },

@@ -71,6 +71,7 @@ describe('SageMakerSecurityMonitoring', () => {
       ['ConfigurationChange', ['aws.sagemaker'], [
         'CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'DeleteNotebookInstanceLifecycleConfig',
         'DeleteNotebookInstance', 'CreateEndpointConfig',
+        'CreateStudioLifecycleConfig', 'UpdateDomain', 'UpdateUserProfile', 'UpdateSpace',
       ]],
       ['LogTampering', ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config', 'aws.events', 'aws.sns', 'aws.sqs', 'aws.ec2', 'aws.kms'], [
         'StopTrainingJob', 'StopTransformJob',
@@ -104,6 +105,17 @@ describe('SageMakerSecurityMonitoring', () => {
       new SageMakerSecurityMonitoring(stack, 'Mon');
       const pattern = ruleOf(stack, 'LogTampering').Properties.EventPattern;
       expect(eventMatches(pattern, cloudTrailEvent(service, eventName, detail))).toBe(true);
+    });
+
+    test.each([
+      ['UpdateDomain', { requestParameters: { domainId: 'd-1', defaultUserSettings: { jupyterLabAppSettings: { lifecycleConfigArns: ['arn:aws:sagemaker:eu-west-1:111122223333:studio-lifecycle-config/backdoor'] } } } }],
+      ['UpdateUserProfile', { requestParameters: { domainId: 'd-1', userProfileName: 'alice', userSettings: { executionRole: 'arn:aws:iam::111122223333:role/attacker' } } }],
+      ['UpdateNotebookInstanceLifecycleConfig', { requestParameters: { notebookInstanceLifecycleConfigName: 'team-a-explore' } }],
+      ['UpdateSpace', { requestParameters: { domainId: 'd-1', spaceName: 'alice', spaceSettings: { remoteAccess: 'ENABLED' } } }],
+    ])('persistence in other users\' compute (%s) is alerted: the CloudTrail event matches the ConfigurationChange rule', (eventName, detail) => {
+      const stack = newTestStack();
+      new SageMakerSecurityMonitoring(stack, 'Mon');
+      expect(eventMatches(ruleOf(stack, 'ConfigurationChange').Properties.EventPattern, cloudTrailEvent('sagemaker', eventName, detail))).toBe(true);
     });
 
     test('ordinary calls of the same services (Publish, PutMetricData, Encrypt) do not match the LogTampering rule', () => {
