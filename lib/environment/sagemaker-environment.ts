@@ -88,6 +88,20 @@ export interface SageMakerEnvironmentProps {
   readonly endpointPerimeter?: EndpointPerimeter;
 
   /**
+   * A DNS Firewall on the VPC that answers only AWS service domains and `allowedDnsDomains`.
+   *
+   * @default - see `SageMakerNetworkProps.dnsFirewall`
+   */
+  readonly dnsFirewall?: boolean;
+
+  /**
+   * Further domains workloads may resolve through the DNS Firewall.
+   *
+   * @default - see `SageMakerNetworkProps.allowedDnsDomains`
+   */
+  readonly allowedDnsDomains?: string[];
+
+  /**
    * A customer-managed key to use instead of creating one. A key defined in this app gets the
    * statements the environment needs added to its policy; the policy of a key imported by ARN
    * cannot be changed here and must already hold them: see
@@ -327,6 +341,8 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
       interfaceEndpoints: props.interfaceEndpoints,
       privateDnsForNewEndpoints: props.privateDnsForNewEndpoints,
       endpointPerimeter: props.endpointPerimeter,
+      dnsFirewall: props.dnsFirewall,
+      allowedDnsDomains: props.allowedDnsDomains,
       flowLogRetention: this.logRetention,
       logGroupPrefix: this.logGroupPrefix,
       removalPolicy: this.removalPolicy,

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DnsFirewall } from './dns-firewall';
 import { EndpointPerimeter } from './endpoint-perimeter';
 import { InterfaceEndpointPolicy } from './endpoint-policy';
 import { SageMakerEndpointService } from './endpoint-service';
@@ -132,6 +133,27 @@ export interface SageMakerNetworkProps {
    * @default EndpointPerimeter.account()
    */
   readonly endpointPerimeter?: EndpointPerimeter;
+
+  /**
+   * A Route 53 Resolver DNS Firewall on the VPC that answers only the AWS service domains
+   * (`*.amazonaws.com`, `*.api.aws`, `*.sagemaker.aws`), the VPC's internal host names and
+   * `allowedDnsDomains`, and NXDOMAIN to every other name: without it, code in the VPC can
+   * tunnel data out in DNS queries for a domain it controls, even with no internet route.
+   * `false` is warned. In a VPC passed in (`vpc`), the firewall would apply to every tenant of
+   * the VPC, so it is created only when set to `true`.
+   *
+   * @default - true when the network creates the VPC; false for a VPC passed in
+   */
+  readonly dnsFirewall?: boolean;
+
+  /**
+   * Further domains workloads may resolve through the DNS Firewall (a private package mirror, a
+   * corporate domain), such as `pypi.mirror.example.com` or `*.corp.example.com`. Notebooks add
+   * the hosts of their `pipIndexUrl` and `condaChannels` themselves.
+   *
+   * @default - none
+   */
+  readonly allowedDnsDomains?: string[];
 }
 
 /**
@@ -259,6 +281,8 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
   private readonly subnetAzCount: number;
   private readonly privateDns: boolean;
   private readonly endpointPerimeter: EndpointPerimeter;
+  /** The DNS Firewall on the VPC, when this network (or the peer it shares the VPC with) has one. */
+  private readonly dns?: DnsFirewall;
   /** The network on the same VPC whose endpoints this one shares, if any. */
   private readonly peer?: SageMakerNetwork;
   /** The gateway endpoint, when this network created it (its policy is this network's to write). */
@@ -355,6 +379,7 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
     this.privateDns = props.privateDnsForNewEndpoints ?? (!props.vpc || props.vpc instanceof ec2.Vpc);
     this.endpointPerimeter = props.endpointPerimeter ?? EndpointPerimeter.account();
     InterfaceEndpointPolicy.warnIfOpen(this, this.endpointPerimeter);
+    this.dns = this.dnsFirewallFor(props);
 
     this.endpointSecurityGroup = this.peer?.endpointSecurityGroup ?? new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
       vpc: this.vpc,
@@ -394,6 +419,41 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
         }),
       );
     }
+  }
+
+  /**
+   * Lets workloads in the VPC resolve `domains` through the DNS Firewall (a private package
+   * mirror, for example): `pypi.mirror.example.com` or `*.corp.example.com`. Nothing to do when
+   * the VPC has no DNS Firewall of this library.
+   *
+   * @param domains the domains
+   */
+  public allowDnsDomains(domains: string[]): void {
+    this.dns?.allowDomains(this, 'allowDnsDomains', domains);
+  }
+
+  /** Whether the VPC has this library's DNS Firewall (created here or by the network it shares the VPC with). */
+  public get hasDnsFirewall(): boolean {
+    return this.dns !== undefined;
+  }
+
+  /** The DNS Firewall: created with a VPC of its own unless opted out, in a VPC passed in only on request, shared with a peer. */
+  private dnsFirewallFor(props: SageMakerNetworkProps): DnsFirewall | undefined {
+    if (this.peer) {
+      if (props.allowedDnsDomains) {
+        this.peer.allowDnsDomains(props.allowedDnsDomains);
+      }
+      return this.peer.dns;
+    }
+    const wanted = props.dnsFirewall ?? !props.vpc;
+    if (!wanted) {
+      if (!props.vpc) {
+        Annotations.of(this).addWarningV2('cdk-secure-sagemaker:NoDnsFirewall',
+          '`dnsFirewall` is false: the VPC resolves every domain, so code in it can tunnel data out in DNS queries for a domain it controls, although it has no internet route.');
+      }
+      return undefined;
+    }
+    return new DnsFirewall(this, 'DnsFirewall', this.vpc, props.allowedDnsDomains ?? []);
   }
 
   /** Short names of the interface endpoints this network uses (created or reused), in the order workloads asked for them. */

@@ -83,7 +83,7 @@ export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerT
     readOnlyEventNames: [],
   },
   [SageMakerThreatCategory.LOG_TAMPERING]: {
-    sources: ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config', 'aws.events', 'aws.sns', 'aws.sqs', 'aws.ec2', 'aws.kms'],
+    sources: ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config', 'aws.events', 'aws.sns', 'aws.sqs', 'aws.ec2', 'aws.kms', 'aws.route53resolver'],
     eventNames: [
       // SageMaker (playbook)
       'StopTrainingJob',
@@ -111,8 +111,13 @@ export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerT
       'DeleteTopic',
       'PurgeQueue',
       'DeleteQueue',
-      // Flow logs
+      // Flow logs, and the DNS Firewall that keeps DNS tunnelling out
       'DeleteFlowLogs',
+      'DisassociateFirewallRuleGroup',
+      'UpdateFirewallRuleGroupAssociation',
+      'UpdateFirewallRule',
+      'DeleteFirewallRule',
+      'UpdateFirewallDomains',
       // Keys: a disabled, deleted or re-policied key stops every service that encrypts with it
       'DisableKey',
       'ScheduleKeyDeletion',

@@ -12,10 +12,12 @@ import {
   onStartScript,
 } from './lifecycle';
 import { acknowledgeNotebookJobArns, notebookJobLaunchStatements, notebookWorkspacePrefix, SharedNotebookPolicies } from './shared-policies';
+import { hostOf } from '../environment/dns-firewall';
 import { InterfaceEndpointPolicy } from '../environment/endpoint-policy';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { SageMakerNetwork } from '../environment/sagemaker-network';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, FINDINGS, optOut } from '../private/acknowledge';
 import { validationError } from '../private/errors';
@@ -407,6 +409,12 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
     }
     if (props.codeArtifact) {
       this.grantCodeArtifact(props.codeArtifact);
+    }
+    // The package mirrors must resolve through the environment's DNS Firewall.
+    const mirrors = [props.pipIndexUrl, ...(props.condaChannels ?? [])].filter((u): u is string => u !== undefined).map(hostOf)
+      .filter((h): h is string => h !== undefined);
+    if (mirrors.length > 0 && env.network instanceof SageMakerNetwork) {
+      env.network.allowDnsDomains([...new Set(mirrors)]);
     }
 
     // Lifecycle configuration: SDK defaults, idle stop, package repositories.

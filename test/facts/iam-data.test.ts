@@ -20,7 +20,8 @@ describe('monitoring: every watched CloudTrail event is an API call of a watched
   test('the calls that silence the alerting are EventBridge, SNS and SQS API calls, and those that stop flow logs and keys EC2 and KMS ones', async () => {
     const pairs: Array<[string, string]> = [
       ['events', 'DisableRule'], ['events', 'DeleteRule'], ['events', 'RemoveTargets'], ['sns', 'Unsubscribe'], ['sns', 'DeleteTopic'],
-      ['sqs', 'PurgeQueue'], ['sqs', 'DeleteQueue'], ['ec2', 'DeleteFlowLogs'], ['kms', 'DisableKey'], ['kms', 'ScheduleKeyDeletion'],
+      ['sqs', 'PurgeQueue'], ['sqs', 'DeleteQueue'], ['ec2', 'DeleteFlowLogs'], ['route53resolver', 'DisassociateFirewallRuleGroup'],
+      ['kms', 'DisableKey'], ['kms', 'ScheduleKeyDeletion'],
       ['kms', 'PutKeyPolicy'], ['kms', 'DisableKeyRotation'],
     ];
     const watched = CATEGORY_EVENTS.LogTampering;

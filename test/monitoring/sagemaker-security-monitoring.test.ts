@@ -73,13 +73,14 @@ describe('SageMakerSecurityMonitoring', () => {
         'DeleteNotebookInstance', 'CreateEndpointConfig',
         'CreateStudioLifecycleConfig', 'UpdateDomain', 'UpdateUserProfile', 'UpdateSpace',
       ]],
-      ['LogTampering', ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config', 'aws.events', 'aws.sns', 'aws.sqs', 'aws.ec2', 'aws.kms'], [
+      ['LogTampering', ['aws.sagemaker', 'aws.cloudtrail', 'aws.logs', 'aws.config', 'aws.events', 'aws.sns', 'aws.sqs', 'aws.ec2', 'aws.kms', 'aws.route53resolver'], [
         'StopTrainingJob', 'StopTransformJob',
         'StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors',
         'DeleteLogGroup', 'DeleteLogStream', 'PutRetentionPolicy', 'DisassociateKmsKey',
         'StopConfigurationRecorder', 'DeleteConfigurationRecorder', 'DeleteDeliveryChannel',
         'DisableRule', 'DeleteRule', 'RemoveTargets', 'Unsubscribe', 'DeleteTopic', 'PurgeQueue', 'DeleteQueue',
-        'DeleteFlowLogs', 'DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy', 'DisableKeyRotation',
+        'DeleteFlowLogs', 'DisassociateFirewallRuleGroup', 'UpdateFirewallRuleGroupAssociation', 'UpdateFirewallRule', 'DeleteFirewallRule', 'UpdateFirewallDomains',
+        'DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy', 'DisableKeyRotation',
       ]],
       ['CredentialTheft', ['aws.sagemaker'], ['CreatePresignedNotebookInstanceUrl', 'CreatePresignedDomainUrl']],
     ])('%s: exact pattern by default, enabled for write events only', (category, source, eventNames) => {
@@ -97,6 +98,7 @@ describe('SageMakerSecurityMonitoring', () => {
       ['sns', 'DeleteTopic', { requestParameters: { topicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts' } }],
       ['sqs', 'PurgeQueue', { requestParameters: { queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/dlq' } }],
       ['ec2', 'DeleteFlowLogs', { requestParameters: { DeleteFlowLogsRequest: { FlowLogId: { tag: 1, content: 'fl-0123' } } } }],
+      ['route53resolver', 'DisassociateFirewallRuleGroup', { requestParameters: { firewallRuleGroupAssociationId: 'rslvr-frgassoc-0123' } }],
       ['kms', 'ScheduleKeyDeletion', { requestParameters: { keyId: '1234abcd', pendingWindowInDays: 7 } }],
       ['kms', 'PutKeyPolicy', { requestParameters: { keyId: '1234abcd', policyName: 'default' } }],
       ['cloudtrail', 'StopLogging', { requestParameters: { name: 'trail' } }],
