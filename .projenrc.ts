@@ -75,6 +75,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
       maxWorkers: 2,
       // CloudFormation Validate off for plain template assertions, on for every compliance check.
       setupFiles: ['<rootDir>/test/setup-validation.ts'],
+      // One CloudFormation Validate engine per worker instead of one per test file (its header says why).
+      testEnvironment: '<rootDir>/test/helpers/shared-validation-environment.js',
       // The Python bindings check (jsii compile, jsii-pacmak, pyright, rosetta: the slowest suite by
       // far) is its own step: `npx projen test:python`, run by .ci/run after `npm test`.
       testPathIgnorePatterns: ['/node_modules/', '/test/examples-python\\.test\\.ts$'],
