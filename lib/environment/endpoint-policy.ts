@@ -1,4 +1,4 @@
-import { Annotations, Lazy, Stack } from 'aws-cdk-lib';
+import { Annotations, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -70,7 +70,7 @@ export class InterfaceEndpointPolicy extends Construct {
     super(endpoint, InterfaceEndpointPolicy.ID);
     const stack = Stack.of(endpoint);
     const orgId = perimeter._organizationId;
-    if (orgId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(orgId) && !/\$\{Token/.test(orgId)) {
+    if (orgId !== undefined && !/^o-[a-z0-9]{10,32}$/.test(orgId) && !Token.isUnresolved(orgId)) {
       throw validationError(this, 'InvalidOrganizationId',
         `\`endpointPerimeter\`: '${orgId}' is not an AWS Organizations organization ID ('o-' and 10 to 32 lowercase letters or digits, e.g. 'o-a1b2c3d4e5').`);
     }
@@ -97,19 +97,15 @@ export class InterfaceEndpointPolicy extends Construct {
         });
         return;
       case SageMakerEndpointService.NOTEBOOK.name:
-        // The notebook UI: every request is authorized as CreatePresignedNotebookInstanceUrl of the
-        // URL's creator, on the instance (the form of AWS's example policy for this endpoint).
-        own({
-          sid: 'OpenNotebooksOfThisAccount',
-          actions: ['sagemaker:CreatePresignedNotebookInstanceUrl'],
-          resources: [stack.formatArn({ service: 'sagemaker', resource: 'notebook-instance', resourceName: '*' })],
-        });
-        return;
       case SageMakerEndpointService.STUDIO.name:
+        // The notebook and Studio UIs: their requests are authorized as SageMaker actions of the
+        // URL's creator on the instance, domain, profile, space or app (CreatePresignedNotebookInstanceUrl,
+        // CreateApp...), the form of AWS's example policies for these endpoints. Any SageMaker
+        // action, on resources of this account only.
         own({
-          sid: 'OpenStudioOfThisAccount',
-          actions: ['sagemaker:CreatePresignedDomainUrl'],
-          resources: [stack.formatArn({ service: 'sagemaker', resource: 'user-profile', resourceName: '*' })],
+          sid: service.name === SageMakerEndpointService.NOTEBOOK.name ? 'NotebooksOfThisAccount' : 'StudioOfThisAccount',
+          actions: ['sagemaker:*'],
+          resources: [stack.formatArn({ service: 'sagemaker', resource: '*' })],
         });
         return;
       default:

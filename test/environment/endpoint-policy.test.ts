@@ -82,7 +82,9 @@ const cases: Case[] = [
   ['sagemaker.runtime', 'call anything but an invocation', request('sagemaker:CreateModel', arn('sagemaker', DEPLOYED_ACCOUNT, 'model/m'), own, DEPLOYED_ACCOUNT), 'ImplicitDeny'],
   ['notebook', 'open a notebook of this account', request('sagemaker:CreatePresignedNotebookInstanceUrl', arn('sagemaker', DEPLOYED_ACCOUNT, 'notebook-instance/explore'), own), 'Allow'],
   ['notebook', 'open a notebook of another account', request('sagemaker:CreatePresignedNotebookInstanceUrl', arn('sagemaker', OTHER, 'notebook-instance/x'), foreign), 'ImplicitDeny'],
+  ['studio', 'create a Studio app of this account', request('sagemaker:CreateApp', arn('sagemaker', DEPLOYED_ACCOUNT, 'app/d-1/alice/jupyterlab/default'), own), 'Allow'],
   ['studio', 'open Studio of another account', request('sagemaker:CreatePresignedDomainUrl', arn('sagemaker', OTHER, 'user-profile/d-1/u'), foreign), 'ImplicitDeny'],
+  ['studio', 'call another service through the Studio endpoint', request('s3:PutObject', 'arn:aws:s3:::exfil/x', own), 'ImplicitDeny'],
 ];
 
 describe('interface endpoint policies (the network perimeter)', () => {
