@@ -3,6 +3,7 @@ import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,7 +16,7 @@ import { InterfaceEndpointPolicy } from '../environment/endpoint-policy';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import type { ISageMakerEnvironment } from '../environment/interfaces';
 import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
-import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, optOut } from '../private/acknowledge';
 import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
@@ -331,6 +332,13 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   /** The alarms: 5XX errors, model latency, memory and disk utilization. */
   public readonly alarms: cloudwatch.Alarm[];
 
+  /**
+   * The EventBridge rule that notifies `alarmTopic` when the served model artifact is overwritten
+   * or deleted (S3 `Object Created` / `Object Deleted` of its key): every new instance, from
+   * autoscaling or a replaced host, loads the object that is there then.
+   */
+  public readonly servedArtifactRule: events.Rule;
+
   /** The environment's sagemaker.runtime interface endpoint, through which callers in the VPC invoke. */
   public readonly runtimeVpcEndpoint: ec2.IInterfaceVpcEndpoint;
 
@@ -473,6 +481,7 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
     this.alarms = this.addAlarms(props.alarms ?? {});
     this.letAlarmsNotify(this.alarmTopic, props.alarmTopic !== undefined);
+    this.servedArtifactRule = this.watchServedArtifact(modelData, props.alarmTopic !== undefined);
 
     // A count known only at deployment may be 1: with allowSingleInstance that is accepted like a literal 1.
     if (initialCount === 1 || (props.allowSingleInstance && Token.isUnresolved(initialCount))) {
@@ -927,11 +936,65 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     }
     const key = topic.masterKey;
     if (key) {
-      allowCloudWatchToEncryptWith(this, key);
+      allowServiceToEncryptWith(this, key, 'cloudwatch');
     } else if (userTopic && !(topic instanceof sns.Topic)) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:AlarmTopicKeyUnknown',
         `\`alarmTopic\` is imported without its key: if it is encrypted with a customer managed key, the key policy must let CloudWatch use it, or the alarms never notify: ${statementText(this, serviceDeliveryStatement(this, 'cloudwatch'))}. Pass \`keyArn\` to \`Topic.fromTopicAttributes\` to have this checked.`);
     }
+  }
+
+  /**
+   * Model integrity: S3 sends the events of the environment's buckets to EventBridge, and this
+   * rule notifies the alarm topic when the served artifact's key is written or deleted. The topic
+   * admits EventBridge for this rule only (`aws:SourceArn`, `aws:SourceAccount`), and its key
+   * (when it is in this app) lets EventBridge use it.
+   */
+  private watchServedArtifact(modelData: ModelData, userTopic: boolean): events.Rule {
+    const stack = Stack.of(this);
+    const rule = new events.Rule(this, 'ServedArtifactRule', {
+      description: `Model integrity: the artifact that SageMaker endpoint ${Token.isUnresolved(this.endpointName) ? '' : `${this.endpointName} `}serves was overwritten or deleted; new instances load the new object`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created', 'Object Deleted'],
+        detail: { bucket: { name: [modelData.bucket.bucketName] }, object: { key: [modelData.key] } },
+      },
+    });
+    const topic = this.alarmTopic;
+    rule.addTarget({
+      bind: () => ({
+        arn: topic.topicArn,
+        input: events.RuleTargetInput.fromText(
+          `Model integrity (SageMaker endpoint ${this.endpointName}): ${events.EventField.fromPath('$.detail-type')} for the served artifact s3://${modelData.bucket.bucketName}/${modelData.key} ` +
+          `by ${events.EventField.fromPath('$.detail.requester')} from ${events.EventField.fromPath('$.detail.source-ip-address')} at ${events.EventField.time}. ` +
+          'New endpoint instances load this object: check who wrote it, restore the reviewed version and update the endpoint.'),
+      }),
+    });
+    // The rule's ARN names it exactly when the topic is in this stack; a topic of another stack
+    // admits the rules of this account (a reference would make its stack depend on this one).
+    const sameStack = Stack.of(topic) === stack;
+    const publish = new iam.PolicyStatement({
+      sid: userTopic ? `AllowServedArtifactRuleOf${Names.uniqueId(this)}` : 'AllowServedArtifactRule',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: perms.SNS_PUBLISH,
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': sameStack ? rule.ruleArn : stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
+        StringEquals: { 'aws:SourceAccount': stack.account },
+      },
+    });
+    if (!topic.addToResourcePolicy(publish).statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:ArtifactRuleTopicPolicyNotManaged',
+        `\`alarmTopic\` is imported, so its topic policy cannot be changed here. If it has a topic policy, the served-artifact alert of this endpoint notifies only if it contains: ${statementText(this, publish)}`);
+    }
+    const key = topic.masterKey;
+    if (key) {
+      allowServiceToEncryptWith(this, key, 'events');
+    }
+    if (!(modelData.bucket instanceof SecureBucket)) {
+      Annotations.of(this).addInfo(
+        'The model artifact is in a bucket of another app or stack: the served-artifact alert fires only if that bucket sends its events to EventBridge (every SecureBucket of an environment does).');
+    }
+    return rule;
   }
 
   /**
@@ -960,26 +1023,26 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   }
 }
 
-/** Marks a key whose policy already lets CloudWatch alarms use it (a child of the key). */
-const ALARMS_MAY_USE_KEY = 'SecureSageMakerAlarmsMayUseKey';
+/** Marks a key whose policy already lets a service's deliveries use it (a child of the key). */
+const DELIVERIES_MAY_USE_KEY = { cloudwatch: 'SecureSageMakerAlarmsMayUseKey', events: 'SecureSageMakerEventsMayUseKey' };
 
 /**
- * Lets CloudWatch alarms publish to topics encrypted with `key`, once per key: the statement the
- * environment also puts on its own key (so on that key it is the same one, rendered once). It
- * refers only to the key's own stack's account, so adding it to a key in another stack creates
- * no dependency and no cycle.
+ * Lets CloudWatch alarms (or EventBridge rules) publish to topics encrypted with `key`, once per
+ * key and service: the statement the environment also puts on its own key (so on that key it is
+ * the same one, rendered once). It refers only to the key's own stack's account, so adding it to a
+ * key in another stack creates no dependency and no cycle.
  */
-function allowCloudWatchToEncryptWith(endpoint: SecureEndpoint, key: kms.IKey): void {
-  if (key.node.tryFindChild(ALARMS_MAY_USE_KEY)) {
+function allowServiceToEncryptWith(endpoint: SecureEndpoint, key: kms.IKey, service: 'cloudwatch' | 'events'): void {
+  if (key.node.tryFindChild(DELIVERIES_MAY_USE_KEY[service])) {
     return;
   }
-  const statement = serviceDeliveryStatement(key, 'cloudwatch');
+  const statement = serviceDeliveryStatement(key, service);
   if (key.addToResourcePolicy(statement, true).statementAdded) {
-    new Construct(key as unknown as Construct, ALARMS_MAY_USE_KEY);
+    new Construct(key as unknown as Construct, DELIVERIES_MAY_USE_KEY[service]);
     return;
   }
-  Annotations.of(endpoint).addWarningV2('cdk-secure-sagemaker:AlarmTopicKeyNotManaged',
-    `the key of the alarm topic is imported, so its key policy cannot be changed here: the alarms notify only if it contains ${statementText(endpoint, statement)}`);
+  Annotations.of(endpoint).addWarningV2(service === 'cloudwatch' ? 'cdk-secure-sagemaker:AlarmTopicKeyNotManaged' : 'cdk-secure-sagemaker:ArtifactRuleTopicKeyNotManaged',
+    `the key of the alarm topic is imported, so its key policy cannot be changed here: the ${service === 'cloudwatch' ? 'alarms notify' : 'served-artifact alert notifies'} only if it contains ${statementText(endpoint, statement)}`);
 }
 
 /** A statement as JSON, for warnings that ask the user to add it. */

@@ -279,11 +279,13 @@ describe('SecureEndpoint', () => {
       }
       t.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecureSageMakerEnvironmentKey'), 'Arn'] } });
       t.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        // The TLS deny, and (test/endpoint/alarm-delivery.test.ts) the Allow for this endpoint's alarms.
+        // The TLS deny, and (test/endpoint/alarm-delivery.test.ts) the Allow for this endpoint's alarms
+        // and for its served-artifact rule (test/endpoint/artifact-integrity.test.ts).
         PolicyDocument: {
           Statement: [
             Match.objectLike({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
             Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+            Match.objectLike({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' }),
           ],
         },
       });
