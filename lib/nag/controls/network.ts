@@ -167,19 +167,8 @@ export const VPC_S3_GATEWAY_ENDPOINT_POLICY: Control = {
 };
 
 function restrictsBuckets(policyDocument: unknown, refs: RefResolver): boolean {
-  let document = policyDocument;
-  if (typeof document === 'string') {
-    try {
-      document = JSON.parse(document);
-    } catch {
-      return false;
-    }
-  }
-  if (!isPlainObject(document)) {
-    return false;
-  }
-  const statements: unknown[] = Array.isArray(document.Statement) ? document.Statement : [document.Statement];
-  return statements.every((statement) => isPlainObject(statement) && !allowsAnyBucket(statement, refs));
+  const statements = statementsOf(policyDocument);
+  return statements !== undefined && statements.every((statement) => !allowsAnyBucket(statement, refs));
 }
 
 function allowsAnyBucket(statement: { [key: string]: any }, refs: RefResolver): boolean {
@@ -222,25 +211,7 @@ function isWildcardS3Resource(resource: string): boolean {
 }
 
 function isScopedByResourceCondition(condition: unknown, refs: RefResolver): boolean {
-  if (!isPlainObject(condition)) {
-    return false;
-  }
-  for (const [operator, block] of Object.entries(condition)) {
-    if (!SCOPING_OPERATORS.includes(operator) || !isPlainObject(block)) {
-      continue;
-    }
-    for (const [key, value] of Object.entries(block)) {
-      const normalizedKey = key.toLowerCase();
-      if (!RESOURCE_SCOPE_KEYS.includes(normalizedKey)) {
-        continue;
-      }
-      const values: unknown[] = Array.isArray(value) ? value : [value];
-      if (values.length > 0 && values.every((v) => isConcreteScopeValue(normalizedKey, flatten(v, refs)))) {
-        return true;
-      }
-    }
-  }
-  return false;
+  return pinsCondition(condition, refs, RESOURCE_SCOPE_KEYS);
 }
 
 function isConcreteScopeValue(key: string, value: string): boolean {
@@ -368,7 +339,7 @@ function admitsAnyoneAnywhere(statement: { [key: string]: any }, refs: RefResolv
   return !resources.every((r) => isFixedAccountArn(flatten(r, refs)));
 }
 
-/** True when `condition` pins one of `keys` to concrete values under a string-equality operator. */
+/** True when `condition` pins one of `keys` (resource or principal scope keys) to concrete values under a string-equality operator. */
 function pinsCondition(condition: unknown, refs: RefResolver, keys: string[]): boolean {
   if (!isPlainObject(condition)) {
     return false;
@@ -383,6 +354,7 @@ function pinsCondition(condition: unknown, refs: RefResolver, keys: string[]): b
         continue;
       }
       const values: unknown[] = Array.isArray(value) ? value : [value];
+      // An organization path must fix the organization, for principals and resources alike.
       if (values.length > 0 && values.every((v) => isConcreteScopeValue(normalizedKey.replace('principal', 'resource'), flatten(v, refs)))) {
         return true;
       }
