@@ -909,23 +909,28 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     return this.alarms.map((a) => arn((a.node.defaultChild as cloudwatch.CfnAlarm).alarmName!));
   }
 
+  /** The topic-policy statement that lets `service` publish to `topic` for the given sources of this account only. */
+  private publishStatement(topic: sns.ITopic, service: 'cloudwatch' | 'events', sid: string, sourceArns: string[]): iam.PolicyStatement {
+    return new iam.PolicyStatement({
+      sid,
+      principals: [new iam.ServicePrincipal(`${service}.amazonaws.com`)],
+      actions: perms.SNS_PUBLISH,
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': sourceArns },
+        StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+      },
+    });
+  }
+
   /**
    * A topic policy replaces SNS's default one, which is what lets CloudWatch publish: so the topic
    * admits CloudWatch for exactly this endpoint's alarms, and its key lets CloudWatch use it. What
    * cannot be written (an imported topic or key) is given in a warning.
    */
   private letAlarmsNotify(topic: sns.ITopic, userTopic: boolean): void {
-    const stack = Stack.of(this);
-    const publish = new iam.PolicyStatement({
-      sid: userTopic ? `AllowCloudWatchAlarmsOf${Names.uniqueId(this)}` : 'AllowCloudWatchAlarmsOfTheEndpoint',
-      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-      actions: perms.SNS_PUBLISH,
-      resources: [topic.topicArn],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': this.alarmArnsFor(topic) },
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      },
-    });
+    const publish = this.publishStatement(topic, 'cloudwatch',
+      userTopic ? `AllowCloudWatchAlarmsOf${Names.uniqueId(this)}` : 'AllowCloudWatchAlarmsOfTheEndpoint', this.alarmArnsFor(topic));
     const hadPolicy = topic.node.tryFindChild('Policy') !== undefined;
     if (!topic.addToResourcePolicy(publish).statementAdded) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:AlarmTopicPolicyNotManaged',
@@ -972,16 +977,8 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     // The rule's ARN names it exactly when the topic is in this stack; a topic of another stack
     // admits the rules of this account (a reference would make its stack depend on this one).
     const sameStack = Stack.of(topic) === stack;
-    const publish = new iam.PolicyStatement({
-      sid: userTopic ? `AllowServedArtifactRuleOf${Names.uniqueId(this)}` : 'AllowServedArtifactRule',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: perms.SNS_PUBLISH,
-      resources: [topic.topicArn],
-      conditions: {
-        ArnLike: { 'aws:SourceArn': sameStack ? rule.ruleArn : stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' }) },
-        StringEquals: { 'aws:SourceAccount': stack.account },
-      },
-    });
+    const publish = this.publishStatement(topic, 'events', userTopic ? `AllowServedArtifactRuleOf${Names.uniqueId(this)}` : 'AllowServedArtifactRule',
+      [sameStack ? rule.ruleArn : stack.formatArn({ service: 'events', resource: 'rule', resourceName: '*' })]);
     if (!topic.addToResourcePolicy(publish).statementAdded) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:ArtifactRuleTopicPolicyNotManaged',
         `\`alarmTopic\` is imported, so its topic policy cannot be changed here. If it has a topic policy, the served-artifact alert of this endpoint notifies only if it contains: ${statementText(this, publish)}`);
