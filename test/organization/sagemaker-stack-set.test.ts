@@ -61,7 +61,7 @@ describe('SageMakerStackSet', () => {
     expect(member.Rules).toBeUndefined();
     // the policies every account gets carry fixed names, so roles and permission sets can attach them
     expect(Object.values(member.Resources).filter((r: any) => r.Type === 'AWS::IAM::ManagedPolicy').map((r: any) => r.Properties.ManagedPolicyName).sort())
-      .toEqual(['sagemaker-guardrails-1', 'sagemaker-guardrails-boundary']);
+      .toEqual(['sagemaker-guardrails-1', 'sagemaker-guardrails-2', 'sagemaker-guardrails-boundary']);
   });
 
   test('a template over 51,200 bytes goes through a file asset (TemplateURL)', () => {
@@ -167,7 +167,7 @@ describe('example organization-rollout', () => {
     expect(regions(byName['sagemaker-guardrail-policies'])).toEqual(['us-east-1']);
     expect(regions(byName['sagemaker-security-monitoring'])).toEqual(['us-east-1', 'eu-west-1']);
     const types = (s: SageMakerStackSet) => Object.values(s.template.Resources as Record<string, any>).map((r) => r.Type);
-    expect(types(byName['sagemaker-guardrail-policies']).filter((t) => t.startsWith('AWS::IAM::'))).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::ManagedPolicy']);
+    expect(types(byName['sagemaker-guardrail-policies']).filter((t) => t.startsWith('AWS::IAM::'))).toEqual(['AWS::IAM::ManagedPolicy', 'AWS::IAM::ManagedPolicy', 'AWS::IAM::ManagedPolicy']);
     expect(types(byName['sagemaker-security-monitoring'])).toEqual(expect.arrayContaining(['AWS::KMS::Key', 'AWS::SNS::Topic', 'AWS::SQS::Queue', 'AWS::Events::Rule', 'AWS::Config::ConfigRule']));
     // no VPC, subnets or buckets: the member stacks create no environment
     expect(sets.flatMap(types).filter((t) => t.startsWith('AWS::EC2::') || t === 'AWS::S3::Bucket')).toEqual([]);

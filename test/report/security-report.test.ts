@@ -95,7 +95,7 @@ describe('report of the main example', () => {
       .toMatch(/^create training job on training-job churn-\* only if sagemaker:VpcSubnets .*sagemaker:VolumeKmsKeyArn ArnEquals EnvironmentKey/);
     expect(statements('DataScientistRole', 'sagemaker'))
       .toContain('invoke endpoint on endpoint team-a-churn only if aws:SourceVpce StringEquals EnvironmentNetworkEndpointsagemakerruntime');
-    const guardrail = { service: 'guardrails', statements: [expect.stringMatching(/^DENY what GuardrailsDenyPolicy1\w+ forbids \(\d+ deny statements, listed under Guardrails\)$/)] };
+    const guardrail = { service: 'guardrails', statements: [1, 2].map((n) => expect.stringMatching(new RegExp(`^DENY what GuardrailsDenyPolicy${n}\\w+ forbids \\(\\d+ deny statements, listed under Guardrails\\)$`))) };
     expect(role('StudioDefaultRole').permissions).toEqual([{ service: 'none', statements: ['no permissions'] }, guardrail]);
     // the guardrails are named on each role, never restated among its permissions
     expect(report.roles.flatMap(r => r.permissions.filter(p => p.service !== 'guardrails').flatMap(p => p.statements))
@@ -104,13 +104,17 @@ describe('report of the main example', () => {
   });
 
   test('describes each guardrail policy once, with the roles that carry it', () => {
-    expect(report.guardrails).toHaveLength(1);
-    const g = report.guardrails[0];
-    expect(g.roles).toHaveLength(report.roles.length);
-    expect(g.statements).toContain('DENY create notebook instance on any resource only if sagemaker:DirectInternetAccess StringNotEquals Disabled');
+    // The guardrails judge the whole SageMaker catalogue: two deny policies under IAM's size limit, on every role.
+    expect(report.guardrails).toHaveLength(2);
+    for (const g of report.guardrails) {
+      expect(g.roles).toHaveLength(report.roles.length);
+    }
+    const statements = report.guardrails.flatMap((g) => g.statements);
+    expect(statements).toContain('DENY create notebook instance on any resource only if sagemaker:DirectInternetAccess StringNotEquals Disabled');
+    expect(statements.find((s) => s.includes('create pipeline'))).toMatch(/^DENY create compilation job, .*create pipeline.* on any resource$/);
     expect(markdown).toContain('## Guardrails');
     expect(markdown).toContain(`Attached to ${report.roles.length} role(s)`);
-    expect(renderSummary(report)).toContain(`Guardrails: 1 deny policy(ies) on ${report.roles.length} of ${report.roles.length} role(s)`);
+    expect(renderSummary(report)).toContain(`Guardrails: 2 deny policy(ies) on ${report.roles.length} of ${report.roles.length} role(s)`);
   });
 
   test('lists who may invoke or open what, and from where', () => {
