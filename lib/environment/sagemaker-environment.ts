@@ -8,7 +8,7 @@ import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
 import { EndpointPerimeter } from './endpoint-perimeter';
 import { ISageMakerEnvironment, ISageMakerNetwork, ISecureBucket } from './interfaces';
-import { logGroupsStatement, sageMakerGrantsStatement, serviceDeliveryStatement } from './key-policy';
+import { grantsForAwsResourcesOnlyStatement, logGroupsStatement, sageMakerGrantsStatement, serviceDeliveryStatement } from './key-policy';
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
 import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
 import { acknowledge, FINDINGS, RuleId } from '../private/acknowledge';
@@ -249,9 +249,10 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
    * The key policy statements a key of an environment named `environmentName` needs, besides the
    * default statement that lets the account's IAM policies use and administer it: CloudWatch Logs
    * for the environment's log groups, SageMaker grants for the volumes and file systems it
-   * attaches, CloudWatch alarms and EventBridge for the encrypted alarm and alert topics. A key
-   * passed as `encryptionKey` from this app gets them automatically; add them to the policy of a
-   * key managed elsewhere.
+   * attaches, CloudWatch alarms and EventBridge for the encrypted alarm and alert topics, and a
+   * deny of grants that are not for AWS resources (no principal can hand the key to another). A
+   * key passed as `encryptionKey` from this app gets them automatically; add them to the policy of
+   * a key managed elsewhere.
    *
    * @param scope a construct in the stack of the environment (its account and Region are used)
    * @param environmentName the environment's `environmentName`
@@ -262,6 +263,7 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
       sageMakerGrantsStatement(scope),
       serviceDeliveryStatement(scope, 'cloudwatch'),
       serviceDeliveryStatement(scope, 'events'),
+      grantsForAwsResourcesOnlyStatement(),
     ];
   }
 
@@ -314,7 +316,7 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
       } else {
         Annotations.of(this).addWarningV2('cdk-secure-sagemaker:ImportedKeyPolicy',
           `\`encryptionKey\` is imported, so its key policy cannot be changed here. It must let CloudWatch Logs use the key for log groups under ${this.logGroupPrefix}/ (the flow logs and every workload's logs), ` +
-          'let SageMaker create grants for this account (kms:CreateGrant via SageMaker, GrantIsForAWSResource), and let cloudwatch.amazonaws.com and events.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*) for the encrypted alarm and alert topics. ' +
+          'let SageMaker create grants for this account (kms:CreateGrant via SageMaker, GrantIsForAWSResource), let cloudwatch.amazonaws.com and events.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*) for the encrypted alarm and alert topics, and deny grants that are not for AWS resources. ' +
           'SageMakerEnvironment.keyPolicyStatements() returns these statements.');
       }
     } else {

@@ -7,6 +7,7 @@ import { foreignSecurityGroupsStatement, GuardrailInputs, GuardrailStatement, gu
 import { AgreementInputs, workloadDisagreements } from './workload-agreement';
 import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
+import { acknowledgeControls } from '../nag/control-tower';
 import { acknowledge } from '../private/acknowledge';
 import { validateWholeSeconds } from '../private/durations';
 import { validationError } from '../private/errors';
@@ -615,6 +616,9 @@ export class SageMakerGuardrails extends Construct {
       'HIPAA.Security-IAMPolicyNoStatementsWithAdminAccess', 'HIPAA.Security-IAMPolicyNoStatementsWithFullAccess',
       'NIST.800.53.R5-IAMPolicyNoStatementsWithAdminAccess', 'NIST.800.53.R5-IAMPolicyNoStatementsWithFullAccess',
       'PCI.DSS.321-IAMPolicyNoStatementsWithAdminAccess', 'PCI.DSS.321-IAMPolicyNoStatementsWithFullAccess');
+    acknowledgeControls(boundary.node.defaultChild as CfnResource,
+      'A permissions boundary only caps permissions and grants none: Allow * on * is the ceiling, the identity policies grant least privilege, and the boundary\'s deny statements remove insecure SageMaker requests.',
+      'CT.IAM.PR.2', 'CT.IAM.PR.3');
     return boundary;
   }
 

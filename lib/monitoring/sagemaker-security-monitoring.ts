@@ -13,6 +13,7 @@ import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS, SageMakerThreatCategory } from './
 import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
+import { acknowledgeControls } from '../nag/control-tower';
 import { acknowledge } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
@@ -204,6 +205,9 @@ export class SageMakerSecurityMonitoring extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    acknowledgeControls(this.deadLetterQueue.node.defaultChild as sqs.CfnQueue,
+      'This queue is the dead-letter queue: it holds the alerts EventBridge could not deliver to the topic, for 14 days; a dead-letter queue of its own would only move them again.',
+      'CT.SQS.PR.1');
     // EventBridge encrypts what it publishes to the topic and sends to the queue with the key;
     // the encryption context pins each grant to that one topic or queue (whose ARN names this
     // account). No aws:SourceAccount: EventBridge's deliveries do not support it in a key policy

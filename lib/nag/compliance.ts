@@ -17,6 +17,7 @@ import {
 } from 'cdk-nag';
 import { Construct, IConstruct } from 'constructs';
 import { writeAcknowledgementsIntoTemplates } from './acknowledgement-writer';
+import { AcknowledgingControlTowerPlugin } from './control-tower';
 import { SageMakerSecurityChecks } from './sagemaker-security-checks';
 import { validationError } from '../private/errors';
 
@@ -51,6 +52,19 @@ export interface SageMakerComplianceOptions {
    * @default true
    */
   readonly pciDss321?: boolean;
+
+  /**
+   * AWS Control Tower's proactive controls, as a validation plugin: pass
+   * `new CfnGuardValidator()` from `@cdklabs/cdk-validator-cfnguard` (install it yourself; it
+   * bundles the CloudFormation Guard binary and the controls). The controls judge each template as
+   * written; the few that the library's resources do not meet by design (each listed with its
+   * reason in docs/acknowledgements.md) are acknowledged on those resources in the template's
+   * metadata (`cdk-secure-sagemaker:control-tower`), and every other violation fails the synth.
+   * Stacks in nested stages are judged in-process; under the CLI, only the stacks it selects.
+   *
+   * @default - Control Tower's controls are not run
+   */
+  readonly controlTower?: IPolicyValidationPlugin;
 
   /**
    * Print each rule's explanation with its finding.
@@ -132,6 +146,9 @@ export class SageMakerCompliance {
     const plugins = packs.map((pack) => new StageScopedPack(pack, scope, afterGate));
     setRegistration(scope, { optionsKey: key, packs, plugins });
     Validations.of(scope).addPlugins(...plugins);
+    if (options.controlTower) {
+      Validations.of(scope).addPlugins(new AcknowledgingControlTowerPlugin(options.controlTower));
+    }
     addNestedStageGate(scope);
     return packs;
   }
@@ -172,6 +189,7 @@ function optionsKey(o: SageMakerComplianceOptions): string {
     `nist80053R5=${on(o.nist80053R5)}`,
     `pciDss321=${on(o.pciDss321)}`,
     `verbose=${o.verbose ?? false}`,
+    `controlTower=${o.controlTower?.name ?? 'off'}`,
   ].join(', ');
 }
 

@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
 import { validationError } from './errors';
+import { acknowledgeControls } from '../nag/control-tower';
 
 /** Days after which an incomplete multipart upload is aborted (its parts are never an object). */
 export const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;
@@ -31,7 +32,11 @@ export function applyBucketHygiene(scope: IConstruct, bucket: s3.Bucket, noncurr
     expiredObjectDeleteMarker: true,
     noncurrentVersionExpiration,
   });
-  (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
+  const cfnBucket = bucket.node.defaultChild as s3.CfnBucket;
+  cfnBucket.notificationConfiguration = {
     eventBridgeConfiguration: { eventBridgeEnabled: true },
   };
+  acknowledgeControls(cfnBucket,
+    'S3 Object Lock is elective: it makes every object version undeletable until its retention ends (erasure requests and clean-ups included), and can be turned on only when a bucket is created, never off. Versioning, the retained bucket and the alerts on served artifacts protect against overwrites and deletes instead.',
+    'CT.S3.PR.9');
 }

@@ -1,6 +1,7 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { acknowledgeInTemplate, RuleId } from './acknowledge';
+import { acknowledgeControls } from '../nag/control-tower';
 
 /**
  * The findings a scanner of the written template reports on an aws-cdk-lib custom-resource
@@ -32,6 +33,7 @@ function acknowledgeProvider(stack: Stack, providerId: string, what: string, inl
   }
   if (handler && CfnResource.isCfnResource(handler)) {
     acknowledgeInTemplate(handler, reason, ...PROVIDER_HANDLER_FINDINGS);
+    acknowledgeControls(handler, reason, 'CT.LAMBDA.PR.3');
   }
 }
 

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { SageMakerEnvironment, SageMakerWorkloadRole, SecureBucket } from '../../lib';
 import { unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
+import { evaluate } from '../helpers/iam-eval';
 
 const SSO_ROLE_ARN = 'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DataScientist_0123456789abcdef';
 
@@ -118,10 +119,19 @@ describe('a key brought by the user', () => {
     Annotations.fromStack(stack).hasWarning('/TestStack/Env', Match.stringLikeRegexp('imported.*/secure-sagemaker/byo/.*cloudwatch.amazonaws.com and events.amazonaws.com.*keyPolicyStatements'));
   });
 
-  test('keyPolicyStatements lists logs, SageMaker grants, CloudWatch and EventBridge delivery', () => {
+  test('keyPolicyStatements lists logs, SageMaker grants, CloudWatch and EventBridge delivery, and denies grants not for AWS resources', () => {
     const stack = newTestStack();
     const statements = SageMakerEnvironment.keyPolicyStatements(stack, 'ml').map((s) => stack.resolve(s.toStatementJson()));
-    expect(statements).toHaveLength(4);
+    expect(statements).toHaveLength(5);
+    // Even a principal with kms:* from its IAM policies cannot hand a grant to a principal of its choosing (CT.KMS.PR.3).
+    const deny = statements.find((s) => s.Sid === 'DenyGrantsExceptForAwsResources');
+    expect(deny).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 'kms:CreateGrant', Resource: '*' });
+    const policy = [{ Statement: [{ Effect: 'Allow' as const, Action: 'kms:*', Resource: '*' }, deny] }];
+    const grant = (context: Record<string, string>) => evaluate(policy, { action: 'kms:CreateGrant', resource: '*', context });
+    expect(grant({ 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' })).toBe('ExplicitDeny');
+    expect(grant({ 'aws:PrincipalIsAWSService': 'false' })).toBe('ExplicitDeny');
+    expect(grant({ 'kms:GrantIsForAWSResource': 'true', 'aws:PrincipalIsAWSService': 'false' })).toBe('Allow');
+    expect(grant({ 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'true' })).toBe('Allow');
     // EventBridge's KMS requests carry no aws:SourceAccount: a condition on it would drop every delivery.
     const events = statements.find((s) => JSON.stringify(s).includes('events.amazonaws.com'));
     expect(events.Condition).toBeUndefined();
