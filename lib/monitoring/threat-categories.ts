@@ -133,7 +133,10 @@ export const CATEGORY_EVENTS: Record<Exclude<SageMakerThreatCategory, SageMakerT
   },
 };
 
-/** IAM calls that change what a role may do or who may assume it. */
+/**
+ * IAM calls that change what a role may do or who may assume it. Tag changes count: the shared
+ * notebook and Studio policies name each role's own resources through its tags.
+ */
 export const ROLE_CHANGE_EVENTS = [
   'PutRolePolicy',
   'DeleteRolePolicy',
@@ -144,4 +147,6 @@ export const ROLE_CHANGE_EVENTS = [
   'DeleteRolePermissionsBoundary',
   'UpdateRole',
   'DeleteRole',
+  'TagRole',
+  'UntagRole',
 ];

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildApp } from '../../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEnvironment } from '../../lib';
@@ -26,8 +26,8 @@ function ruleFile(control: string): string {
 }
 
 /** [control, logical ID] of each violation a plugin reports (the control is in the rule's message). */
-function violations(plugin: CfnGuardValidator, templatePath: string): string[] {
-  const report = plugin.validate({ templatePaths: [templatePath] });
+function violations(plugin: CfnGuardValidator, app: App, templatePath: string): string[] {
+  const report = plugin.validate({ templatePaths: [templatePath], appConstruct: app });
   return report.violations.flatMap((v) => {
     const control = /\[(CT\.[A-Z0-9]+\.PR\.\d+)\]/.exec(`${v.description} ${v.fix}`)?.[1] ?? v.ruleName;
     return v.violatingResources.map((r) => `${control} ${r.resourceLogicalId}`);
@@ -76,12 +76,12 @@ describe('AWS Control Tower proactive controls over the written templates', () =
       ((r.Metadata?.[CONTROL_TOWER_METADATA] ?? []) as Array<{ control: string }>).map((a) => `${a.control} ${id}`)).sort();
     const controls = [...new Set(acked.map((a) => a.split(' ')[0]))];
     const plugin = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: controls.map(ruleFile) });
-    expect(violations(plugin, templatePath)).toEqual(acked);
+    expect(violations(plugin, app, templatePath)).toEqual(acked);
   });
 
   test('the key policy meets CT.KMS.PR.3: no principal creates grants except for AWS resources', () => {
     const plugin = new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: [ruleFile('CT.KMS.PR.3')] });
-    expect(violations(plugin, templatePath)).toEqual([]);
+    expect(violations(plugin, app, templatePath)).toEqual([]);
   });
 
   test('a violation on a resource without an acknowledgement fails the synth, naming the control', () => {
