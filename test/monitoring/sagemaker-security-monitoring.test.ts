@@ -162,7 +162,7 @@ describe('SageMakerSecurityMonitoring', () => {
           eventSource: ['iam.amazonaws.com'],
           eventName: [
             'PutRolePolicy', 'DeleteRolePolicy', 'AttachRolePolicy', 'DetachRolePolicy', 'UpdateAssumeRolePolicy',
-            'PutRolePermissionsBoundary', 'DeleteRolePermissionsBoundary', 'UpdateRole', 'DeleteRole',
+            'PutRolePermissionsBoundary', 'DeleteRolePermissionsBoundary', 'UpdateRole', 'DeleteRole', 'TagRole', 'UntagRole',
           ],
           requestParameters: { roleName: [{ Ref: expect.stringMatching(/^Watched/) }] },
         },
