@@ -17,7 +17,7 @@ import { applyBucketHygiene } from '../private/bucket-hygiene';
 import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
-import { ENVIRONMENT_TAG } from '../private/tags';
+import { ENVIRONMENT_TAG, NOTEBOOK_ROLE_TAGS, STUDIO_USER_TAG } from '../private/tags';
 
 /**
  * Properties of a `SageMakerEnvironment`.
@@ -125,6 +125,18 @@ export interface SageMakerEnvironmentProps {
    * @default false
    */
   readonly restrictBucketsToVpcEndpoint?: boolean;
+
+  /**
+   * Deny object reads, writes and deletes on the data and artifacts buckets by the roles of
+   * notebooks and Studio users (the credentials code in a notebook or app can read) unless they
+   * arrive through the environment's S3 gateway endpoint, or through an AWS service acting for
+   * the role (`aws:ViaAWSService`). Stolen notebook or Studio credentials replayed from outside
+   * the VPC then read and write nothing. Other principals (humans, CI) are not affected: for them
+   * see `restrictBucketsToVpcEndpoint`.
+   *
+   * @default true
+   */
+  readonly restrictInteractiveRolesToVpcEndpoint?: boolean;
 
   /**
    * What happens to the key, buckets and log groups when they leave the stack. Anything but
@@ -359,11 +371,17 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
       serverAccessLogsBucket: this.accessLogsBucket,
       network: this.network,
       restrictToVpcEndpoint: props.restrictBucketsToVpcEndpoint ?? false,
+      restrictInteractiveRolesToVpcEndpoint: props.restrictInteractiveRolesToVpcEndpoint ?? true,
       removalPolicy: this.removalPolicy,
       emptyOnDelete,
     };
     this.dataBucket = new SecureBucket(this, 'DataBucket', { ...bucketProps, serverAccessLogsPrefix: 'data/' });
     this.artifactsBucket = new SecureBucket(this, 'ArtifactsBucket', { ...bucketProps, serverAccessLogsPrefix: 'artifacts/' });
+
+    if (props.restrictInteractiveRolesToVpcEndpoint === false) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:InteractiveRolesOutsideVpc',
+        '`restrictInteractiveRolesToVpcEndpoint` is false: notebook and Studio credentials taken out of the VPC (by code in a notebook or app) can read and write the data and artifacts buckets from anywhere. Keep the default unless those roles must reach the buckets from outside the VPC.');
+    }
 
     if (this.removalPolicy !== RemovalPolicy.RETAIN) {
       Annotations.of(this).addWarningV2(
@@ -521,6 +539,16 @@ export interface SecureBucketProps {
    * @default false
    */
   readonly restrictToVpcEndpoint?: boolean;
+
+  /**
+   * Deny object reads, writes and deletes by the roles of notebooks and Studio users (roles
+   * tagged `secure-sagemaker-notebook-job-role` or `secure-sagemaker-studio-user`) that do not
+   * arrive through the network's S3 gateway endpoint or through an AWS service acting for them.
+   * Requires `network`.
+   *
+   * @default false (the environment's data and artifacts buckets: true)
+   */
+  readonly restrictInteractiveRolesToVpcEndpoint?: boolean;
 
   /**
    * The network whose S3 gateway endpoint is the only allowed path when `restrictToVpcEndpoint` is set.
@@ -716,6 +744,27 @@ export class SecureBucket extends Construct implements ISecureBucket {
 
     if (props.network) {
       props.network.allowBucketThroughGateway(this.bucket);
+    }
+    if (props.restrictInteractiveRolesToVpcEndpoint && props.network) {
+      // Stolen notebook or Studio credentials replayed from outside the VPC: the roles are known by
+      // the tags the shared notebook and Studio policies read (one statement each: conditions AND).
+      for (const [sid, tag] of [['DenyNotebookCredentialsOutsideVpc', NOTEBOOK_ROLE_TAGS.jobRole], ['DenyStudioCredentialsOutsideVpc', STUDIO_USER_TAG]]) {
+        this.bucket.addToResourcePolicy(new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: perms.S3_DATA_ACTIONS,
+          resources: [this.bucket.arnForObjects('*')],
+          conditions: {
+            Null: { [`aws:PrincipalTag/${tag}`]: 'false' },
+            StringNotEquals: { 'aws:SourceVpce': props.network.s3Endpoint.vpcEndpointId },
+            BoolIfExists: { 'aws:ViaAWSService': 'false' },
+          },
+        }));
+      }
+    } else if (props.restrictInteractiveRolesToVpcEndpoint && !props.network) {
+      throw validationError(this, 'InteractiveRestrictionWithoutNetwork',
+        '`restrictInteractiveRolesToVpcEndpoint` is set but `network` is not: the bucket can only admit the notebook and Studio roles through the S3 gateway endpoint of a known network. Pass `network` (for example `environment.network`) or drop `restrictInteractiveRolesToVpcEndpoint`.');
     }
     if (props.restrictToVpcEndpoint && props.network) {
       this.bucket.addToResourcePolicy(

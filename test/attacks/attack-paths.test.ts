@@ -322,12 +322,27 @@ const ACTION_SERVICE: Record<string, string> = {
   DisableKeyRotation: 'kms',
 };
 
+/** The notebook's and Alice's credentials, taken out of the VPC and replayed from the internet. */
+const notebookOutside = { ...world.role('ExploreNotebookRole', 'internet'), name: 'ExploreNotebookRole from the internet' };
+const aliceOutside = { ...world.role('StudioUseraliceRole', 'internet'), name: 'StudioUseraliceRole from the internet' };
+const stolen = (prefixes: string[]): Attack[] => prefixes.flatMap((object) => [
+  { what: `read ${object.split(':::')[1]}`, request: req('s3:GetObject', object) },
+  { what: `overwrite ${object.split(':::')[1]}`, request: req('s3:PutObject', object, kmsUpload) },
+  { what: `delete ${object.split(':::')[1]}`, request: req('s3:DeleteObject', object) },
+  { what: `read an old version of ${object.split(':::')[1]}`, request: req('s3:GetObjectVersion', object) },
+]);
+
 const CASES: AttackerCase[] = [
   {
     attacker: 'code in a notebook or Studio app',
     principals: [
       [notebook, workloadAttacks(/datasets\/curated\/|notebooks\/team-a-explore\/|features\/team-a\//, roleArn('ExploreNotebookJobRole'))],
       [alice, workloadAttacks(/studio\/ml-platform\/users\/alice\//)],
+      [notebookOutside, [
+        ...stolen([`${DATA}/datasets/curated/part-0.parquet`, `${ARTIFACTS}/notebooks/team-a-explore/analysis.ipynb`, `${ARTIFACTS}/features/team-a/f.parquet`]),
+        { what: 'launch a job from outside the VPC', request: notebookJob() },
+      ]],
+      [aliceOutside, stolen([`${ARTIFACTS}/studio/ml-platform/users/alice/work.ipynb`])],
     ],
     compliant: [
       [notebook, 'read its curated data', req('s3:GetObject', `${DATA}/datasets/curated/part-0.parquet`)],
@@ -449,6 +464,25 @@ describe('each layer refuses on its own (the attacks are not refused by an accid
     const unwatched = new AttackWorld({ Resources: resources }, scps);
     for (const a of tamperingAttacks()) {
       expect({ what: a.what, outcome: unwatched.outcome(powerUser, a.request, a.params).outcome }).toEqual({ what: a.what, outcome: 'allowed' });
+    }
+  });
+
+  test('the buckets: without their statements on interactive roles, stolen notebook and Studio credentials work from the internet', () => {
+    const strip = (r: any) => (r.Type !== 'AWS::S3::BucketPolicy' ? r : {
+      ...r,
+      Properties: {
+        ...r.Properties,
+        PolicyDocument: {
+          ...r.Properties.PolicyDocument,
+          Statement: r.Properties.PolicyDocument.Statement.filter((st: any) => !/CredentialsOutsideVpc$/.test(st.Sid ?? '')),
+        },
+      },
+    });
+    const open = new AttackWorld({ Resources: Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, strip(r)])) }, scps);
+    const reads = [[notebookOutside, `${DATA}/datasets/curated/part-0.parquet`], [aliceOutside, `${ARTIFACTS}/studio/ml-platform/users/alice/work.ipynb`]] as const;
+    for (const [who, object] of reads) {
+      expect(open.decide(who, req('s3:GetObject', object))).toBe('allowed');
+      expect(world.refusals(who, req('s3:GetObject', object))).toEqual(['resource-policy']);
     }
   });
 

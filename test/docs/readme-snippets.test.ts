@@ -11,11 +11,15 @@ import { collectFindings, formatFindings, TEST_CONTEXT } from '../helpers/compli
  * findings). A snippet must build its own `App` named `app`.
  */
 const ROOT = path.join(__dirname, '..', '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf-8');
-const SNIPPETS = [...README.matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({
-  name: `snippet ${i + 1} (line ${README.slice(0, m.index).split('\n').length + 1})`,
-  code: m[1],
-}));
+/** The README, and the docs page that holds the longer architecture examples. */
+const DOCS = ['README.md', path.join('docs', 'architecture.md')];
+const SNIPPETS = DOCS.flatMap((doc) => {
+  const text = fs.readFileSync(path.join(ROOT, doc), 'utf-8');
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => ({
+    name: `${doc} line ${text.slice(0, m.index).split('\n').length + 1}`,
+    code: m[1],
+  }));
+});
 const DIR = path.join(ROOT, 'test', '.readme-snippets');
 
 /** The snippet as a module of this repository: the package name points at lib/, `app` is exported. */
