@@ -276,12 +276,12 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
       description: `Studio domain${label}: traffic within the group, NFS to the home EFS, HTTPS to VPC endpoints and S3`,
       allowAllOutbound: false,
     });
-    this.securityGroup.connections.allowInternally(ec2.Port.allTraffic(), 'Studio apps of the domain (kernel gateways, JupyterLab, RStudio sessions)');
+    // Only the ports SageMaker documents between a user's apps (the JupyterServer app and its
+    // KernelGateway apps, "Connect Studio notebooks in a VPC to external resources"), not all
+    // traffic: users of one domain share the group, so nothing else of one app is open to another.
+    this.securityGroup.connections.allowInternally(ec2.Port.tcpRange(8192, 65535), 'Studio apps of the domain: JupyterServer to KernelGateway apps (TCP 8192-65535)');
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     this.allowNfsToHomeEfs(env.network);
-    acknowledge(this.securityGroup,
-      'The only ingress rule admits the domain security group itself: Studio apps of one domain talk to each other on ports chosen at run time; nothing outside the group can connect.',
-      ...FINDINGS.selfReferencingIngress);
     this.jobSecurityGroup = new ec2.SecurityGroup(this, 'JobSecurityGroup', {
       vpc: env.network.vpc,
       description: `Jobs launched from Studio domain${label}: traffic within the group (distributed training) and HTTPS to S3`,

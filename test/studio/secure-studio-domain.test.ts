@@ -111,9 +111,12 @@ describe('SecureStudioDomain', () => {
       ]);
       const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress'))
         .filter((r: any) => JSON.stringify(r.Properties.GroupId).includes('StudioSecurityGroup'));
+      // Users of one domain share the group: only the documented app ports are open within it, not all traffic.
       expect(ingress).toEqual([expect.objectContaining({
         Properties: expect.objectContaining({
-          IpProtocol: '-1',
+          IpProtocol: 'tcp',
+          FromPort: 8192,
+          ToPort: 65535,
           SourceSecurityGroupId: { 'Fn::GetAtt': [expect.stringMatching(/^StudioSecurityGroup/), 'GroupId'] },
         }),
       })]);
