@@ -133,6 +133,46 @@ describe('SecureBucket', () => {
     expect(vpce.Action).not.toContain('s3:PutBucketPolicy');
   });
 
+  test('restrictInteractiveRolesToVpcEndpoint denies the notebook and Studio roles object access outside the gateway endpoint, unless a service acts for them', () => {
+    const stack = newTestStack();
+    const env = SageMakerEnvironment.of(stack);
+    new SecureBucket(stack, 'Data', { network: env.network, restrictInteractiveRolesToVpcEndpoint: true });
+    const statements = bucketStatements(stack, 'DataBucketPolicy');
+    for (const [sid, tag] of [['DenyNotebookCredentialsOutsideVpc', 'secure-sagemaker-notebook-job-role'], ['DenyStudioCredentialsOutsideVpc', 'secure-sagemaker-studio-user']]) {
+      expect(statements.find((st) => st.Sid === sid)).toMatchObject({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:PutObject', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        Condition: {
+          Null: { [`aws:PrincipalTag/${tag}`]: 'false' },
+          StringNotEquals: { 'aws:SourceVpce': { Ref: expect.stringMatching(/S3Gateway/) } },
+          BoolIfExists: { 'aws:ViaAWSService': 'false' },
+        },
+      });
+    }
+    // A standalone bucket is not restricted unless asked.
+    const other = newTestStack();
+    new SecureBucket(other, 'Data', { network: SageMakerEnvironment.of(other).network });
+    expect(bucketStatements(other, 'DataBucketPolicy').map((st) => st.Sid)).not.toContain('DenyNotebookCredentialsOutsideVpc');
+  });
+
+  test('the environment restricts its buckets to the interactive roles by default; false is warned', () => {
+    const stack = newTestStack();
+    SageMakerEnvironment.of(stack);
+    for (const prefix of ['SecureSageMakerEnvironmentDataBucketPolicy', 'SecureSageMakerEnvironmentArtifactsBucketPolicy']) {
+      expect(bucketStatements(stack, prefix).map((st) => st.Sid)).toEqual(expect.arrayContaining(['DenyNotebookCredentialsOutsideVpc', 'DenyStudioCredentialsOutsideVpc']));
+    }
+    const open = newTestStack();
+    new SageMakerEnvironment(open, 'Env', { restrictInteractiveRolesToVpcEndpoint: false });
+    expect(bucketStatements(open, 'EnvDataBucketPolicy').map((st) => st.Sid)).not.toContain('DenyNotebookCredentialsOutsideVpc');
+    Annotations.fromStack(open).hasWarning('/TestStack/Env', Match.stringLikeRegexp('restrictInteractiveRolesToVpcEndpoint` is false'));
+  });
+
+  test('fails on restrictInteractiveRolesToVpcEndpoint without a network, naming both props', () => {
+    expect(() => new SecureBucket(newTestStack(), 'Data', { restrictInteractiveRolesToVpcEndpoint: true }))
+      .toThrow(/`restrictInteractiveRolesToVpcEndpoint` is set but `network` is not.*Pass `network`/);
+  });
+
   test('a bucket given a network is admitted in the gateway endpoint policy', () => {
     const stack = newTestStack();
     const env = SageMakerEnvironment.of(stack);

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -485,6 +485,46 @@ describe('SageMakerGuardrails', () => {
       expect(() => new SageMakerGuardrails(stack, 'A', { organizationWide: true, environment: SageMakerEnvironment.of(stack) }))
         .toThrow(/`organizationWide` and `environment` exclude each other/);
       expect(() => new SageMakerGuardrails(stack, 'B', { organizationWide: true, policyName: 'has space' })).toThrow(/`policyName`/);
+    });
+  });
+
+  describe('permitUnguardedActions', () => {
+    test('the named actions leave the UnguardedActions statement (patterns are expanded when a member is permitted), warned', () => {
+      const stack = newTestStack();
+      const g = new SageMakerGuardrails(stack, 'G', { securityGroupIds: [SG], permitUnguardedActions: ['sagemaker:CreatePipeline', 'sagemaker:CreateMlflowApp'] });
+      const docs = g.denyPolicyDocuments().map((doc) => stack.resolve(doc.toJSON()));
+      const unguarded = docs.flatMap((doc) => doc.Statement).find((st: any) => st.Sid === 'UnguardedActions');
+      expect(unguarded.Action).not.toContain('sagemaker:CreatePipeline');
+      expect(unguarded.Action).not.toContain('sagemaker:CreateMlflow*');
+      expect(unguarded.Action).toContain('sagemaker:CreateMlflowTrackingServer');
+      expect(unguarded.Action).toContain('sagemaker:UpdatePipeline');
+      const policies: PolicyJson[] = [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }, ...docs];
+      expect(evaluate(policies, { action: 'sagemaker:CreatePipeline' })).toBe('Allow');
+      expect(evaluate(policies, { action: 'sagemaker:CreateMlflowTrackingServer' })).toBe('ExplicitDeny');
+      Annotations.fromStack(stack).hasWarning('/TestStack/G', Match.stringLikeRegexp('permit sagemaker:CreatePipeline, sagemaker:CreateMlflowApp.*only control'));
+    });
+
+    test('by default every unguarded action is denied, with no warning', () => {
+      const stack = newTestStack();
+      const g = new SageMakerGuardrails(stack, 'G', { securityGroupIds: [SG] });
+      const policies: PolicyJson[] = [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }, ...g.denyPolicyDocuments().map((doc) => stack.resolve(doc.toJSON()))];
+      for (const action of SageMakerGuardrails.UNGUARDED_ACTIONS) {
+        expect([action, evaluate(policies, { action })]).toEqual([action, 'ExplicitDeny']);
+      }
+      Annotations.fromStack(stack).hasNoWarning('*', Match.stringLikeRegexp('permit sagemaker:'));
+    });
+
+    test('an action that is not unguarded is refused, naming the prop and suggesting the full name', () => {
+      expect(() => new SageMakerGuardrails(newTestStack(), 'G', { permitUnguardedActions: ['CreatePipeline'] }))
+        .toThrow(/`permitUnguardedActions` has 'CreatePipeline', which is not one of SageMakerGuardrails.UNGUARDED_ACTIONS \(did you mean 'sagemaker:CreatePipeline'\?\)/);
+      expect(() => new SageMakerGuardrails(newTestStack(), 'G', { permitUnguardedActions: ['sagemaker:CreateTrainingJob'] }))
+        .toThrow(/not one of SageMakerGuardrails.UNGUARDED_ACTIONS.*docs\/guardrail-coverage.md/);
+    });
+
+    test('a token is refused: the actions decide the statements at synth', () => {
+      const stack = newTestStack();
+      expect(() => new SageMakerGuardrails(stack, 'G', { permitUnguardedActions: [Lazy.string({ produce: () => 'sagemaker:CreatePipeline' })] }))
+        .toThrow(/`permitUnguardedActions` has a token/);
     });
   });
 

@@ -101,4 +101,12 @@ describe('AWS Control Tower proactive controls over the written templates', () =
     expect(findings.map((f) => f.path)).toEqual(['Team/Scratch/Resource']);
     expect(findings[0].description).toContain('[CT.S3.PR.2]');
   });
+
+  test('applyTo with and without the controls on one app is refused, naming the options', () => {
+    const other = newTestApp();
+    new Stack(other, 'S');
+    SageMakerCompliance.applyTo(other);
+    expect(() => SageMakerCompliance.applyTo(other, { controlTower: new CfnGuardValidator() }))
+      .toThrow(/already called on the app with other options \(.*controlTower=off, now .*controlTower=cdk-validator-cfnguard\)/);
+  });
 });
