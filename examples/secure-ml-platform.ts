@@ -17,7 +17,6 @@ import {
   EndpointImage,
   ModelData,
   SageMakerCompliance,
-  SageMakerComplianceOptions,
   SageMakerEndpointService,
   SageMakerEnvironment,
   SageMakerGuardrails,
@@ -142,12 +141,17 @@ export class SecureMlPlatformStack extends Stack {
   }
 }
 
-/** Builds the example app; the test suite synthesizes the same app. */
-export function buildApp(app: App = new App(), compliance: SageMakerComplianceOptions = {}): App {
+/** Adds the example's stack to `app`. */
+export function buildStacks(app: App): App {
   new SecureMlPlatformStack(app, 'SecureMlPlatform', {
     description: 'cdk-secure-sagemaker example: isolated SageMaker environment',
   });
-  SageMakerCompliance.applyTo(app, compliance);
+  return app;
+}
+
+/** Builds the example app with every pack; the test suite synthesizes the same app. */
+export function buildApp(app: App = new App()): App {
+  SageMakerCompliance.applyTo(buildStacks(app));
   return app;
 }
 
@@ -155,7 +159,8 @@ if (require.main === module) {
   // Synthesize (every pack runs; a finding fails here), then write the reviewer report and the
   // SCP documents next to the templates and print the report's one-screen summary.
   // AWS Control Tower's proactive controls judge the written template too (CloudFormation Guard).
-  const app = buildApp(new App(), { controlTower: new CfnGuardValidator() });
+  const app = buildStacks(new App());
+  SageMakerCompliance.applyTo(app, { controlTower: new CfnGuardValidator() });
   const assembly = app.synth();
   const report = buildReport(assembly.directory);
   const reportFile = path.join(assembly.directory, 'security-report.md');

@@ -189,6 +189,8 @@ export async function assemblyCheck(bindings: PythonBindings, files: string[]): 
 export function rosettaSourceOf(tsExample: string): string {
   let source = tsExample.replace(/from '\.\.\/lib';/g, "from 'cdk-secure-sagemaker';");
   source = source.replace(/^import [^;]* from '\.\.\/lib\/report(\/[a-z-]+)?';\n/gm, '');
+  // The Control Tower plugin (a dev dependency) is used only by the main block, cut below.
+  source = source.replace(/^import [^;]* from '@cdklabs\/cdk-validator-cfnguard';\n/gm, '');
   const main = source.indexOf('if (require.main === module)');
   if (main >= 0) source = source.slice(0, main);
   const internal = source.match(/from '\.\.\/[^']*'/);

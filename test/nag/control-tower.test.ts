@@ -3,7 +3,7 @@ import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { buildApp } from '../../examples/secure-ml-platform';
+import { buildStacks } from '../../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEnvironment } from '../../lib';
 import { CONTROL_TOWER_METADATA } from '../../lib/nag/control-tower';
 import { collectFindings, formatFindings, newTestApp } from '../helpers/compliance';
@@ -48,7 +48,8 @@ const EXPECTED = [
 ].map(([c, t]) => `${c} ${t}`);
 
 describe('AWS Control Tower proactive controls over the written templates', () => {
-  const app = buildApp(newTestApp(), { controlTower: new CfnGuardValidator() });
+  const app = buildStacks(newTestApp());
+  SageMakerCompliance.applyTo(app, { controlTower: new CfnGuardValidator() });
   let templatePath: string;
   let template: { Resources: Record<string, { Type: string; Metadata?: Record<string, any> }> };
 
