@@ -647,12 +647,11 @@ export class SecureBucket extends Construct implements ISecureBucket {
   constructor(scope: Construct, id: string, props: SecureBucketProps = {}) {
     super(scope, id);
 
-    if (props.restrictToVpcEndpoint && !props.network) {
-      throw validationError(
-        this,
-        'RestrictionWithoutNetwork',
-        '`restrictToVpcEndpoint` is set but `network` is not: a bucket can only be restricted to the S3 gateway endpoint of a known network. Pass `network` (for example `environment.network`) or drop `restrictToVpcEndpoint`.',
-      );
+    for (const prop of ['restrictToVpcEndpoint', 'restrictInteractiveRolesToVpcEndpoint'] as const) {
+      if (props[prop] && !props.network) {
+        throw validationError(this, 'RestrictionWithoutNetwork',
+          `\`${prop}\` is set but \`network\` is not: a bucket can only be restricted to the S3 gateway endpoint of a known network. Pass \`network\` (for example \`environment.network\`) or drop \`${prop}\`.`);
+      }
     }
 
     if (props.bucketName !== undefined && !Token.isUnresolved(props.bucketName)) {
@@ -762,9 +761,6 @@ export class SecureBucket extends Construct implements ISecureBucket {
           },
         }));
       }
-    } else if (props.restrictInteractiveRolesToVpcEndpoint && !props.network) {
-      throw validationError(this, 'InteractiveRestrictionWithoutNetwork',
-        '`restrictInteractiveRolesToVpcEndpoint` is set but `network` is not: the bucket can only admit the notebook and Studio roles through the S3 gateway endpoint of a known network. Pass `network` (for example `environment.network`) or drop `restrictInteractiveRolesToVpcEndpoint`.');
     }
     if (props.restrictToVpcEndpoint && props.network) {
       this.bucket.addToResourcePolicy(

@@ -7,8 +7,7 @@ import { foreignSecurityGroupsStatement, GuardrailInputs, GuardrailStatement, gu
 import { AgreementInputs, workloadDisagreements } from './workload-agreement';
 import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
-import { acknowledgeControls } from '../nag/control-tower';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, acknowledgeControls } from '../private/acknowledge';
 import { validateWholeSeconds } from '../private/durations';
 import { validationError } from '../private/errors';
 import { isIdentityCenterRole } from '../private/grants';

@@ -13,8 +13,7 @@ import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS, SageMakerThreatCategory } from './
 import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledgeControls } from '../nag/control-tower';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, acknowledgeControls } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 import { acknowledgeScopedWildcards } from '../private/wildcards';

@@ -91,3 +91,30 @@ export const FINDINGS: Record<string, RuleId[]> = {
     'PCI.DSS.321-S3DefaultEncryptionKMS',
   ],
 };
+
+/**
+ * AWS Control Tower's proactive controls (CloudFormation Guard rules, as the
+ * `@cdklabs/cdk-validator-cfnguard` plugin runs them) judge the template as written, by resource
+ * type: they have no per-resource suppression. The library's resources that do not meet a control
+ * by design carry an acknowledgement under this metadata key, with the reason, in the template
+ * itself, where an auditor reads it.
+ */
+export const CONTROL_TOWER_METADATA = 'cdk-secure-sagemaker:control-tower';
+
+/** One acknowledged control on a resource. */
+export interface ControlAcknowledgement {
+  readonly control: string;
+  readonly reason: string;
+}
+
+/**
+ * Records in `resource`'s template metadata that it does not meet the given Control Tower
+ * controls (`CT.S3.PR.2`...), and why. Written once per control.
+ */
+export function acknowledgeControls(resource: CfnResource, reason: string, ...controls: string[]): void {
+  const existing: ControlAcknowledgement[] = resource.getMetadata(CONTROL_TOWER_METADATA) ?? [];
+  const added = controls.filter((c) => !existing.some((e) => e.control === c)).map((control) => ({ control, reason }));
+  if (added.length > 0) {
+    resource.addMetadata(CONTROL_TOWER_METADATA, [...existing, ...added]);
+  }
+}

@@ -1,8 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { IConstruct } from 'constructs';
+import { acknowledgeControls } from './acknowledge';
 import { validationError } from './errors';
-import { acknowledgeControls } from '../nag/control-tower';
 
 /** Days after which an incomplete multipart upload is aborted (its parts are never an object). */
 export const ABORT_INCOMPLETE_UPLOADS_DAYS = 7;

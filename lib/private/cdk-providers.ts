@@ -1,7 +1,6 @@
 import { CfnResource, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { acknowledgeInTemplate, RuleId } from './acknowledge';
-import { acknowledgeControls } from '../nag/control-tower';
+import { acknowledgeControls, acknowledgeInTemplate, RuleId } from './acknowledge';
 
 /**
  * The findings a scanner of the written template reports on an aws-cdk-lib custom-resource

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint } from '../../lib';
 import { newTestStack } from '../helpers/compliance';
 import { asDeployed, deployedValue } from '../helpers/deployed';
-import { eventMatches } from '../helpers/event-pattern';
+import { eventMatches, s3ObjectEvent as s3Event } from '../helpers/event-pattern';
 import { evaluate, PolicyJson } from '../helpers/iam-eval';
 
 // Model poisoning: the served artifact is an S3 object, and every new endpoint instance
@@ -27,22 +27,6 @@ const bucketId = stack.getLogicalId(env.artifactsBucket.bucket.node.defaultChild
 const bucketName = deployedValue(template, bucketId);
 const pattern = asDeployed(template, template.Resources[ruleId].Properties.EventPattern);
 
-const s3Event = (detailType: string, bucket: string, key: string) => ({
-  'version': '0',
-  'source': 'aws.s3',
-  'detail-type': detailType,
-  'account': '111122223333',
-  'region': 'us-east-1',
-  'detail': {
-    'version': '0',
-    'bucket': { name: bucket },
-    'object': { key, 'size': 1024, 'etag': 'e', 'version-id': 'v2' },
-    'request-id': 'r',
-    'requester': '111122223333',
-    'source-ip-address': '10.42.0.17',
-    'reason': 'PutObject',
-  },
-});
 
 describe('served-artifact integrity alert', () => {
   test.each([

