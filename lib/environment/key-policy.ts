@@ -1,7 +1,8 @@
-import { ArnFormat, Stack } from 'aws-cdk-lib';
+import { ArnFormat, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
+import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 
 /**
@@ -85,5 +86,88 @@ export function serviceDeliveryStatement(scope: IConstruct, service: 'cloudwatch
     actions: perms.KMS_FOR_SERVICE_DELIVERY,
     resources: ['*'],
     conditions: service === 'cloudwatch' ? { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } : undefined,
+  });
+}
+
+/**
+ * The IAM principal ARNs of `principals`, as `aws:PrincipalArn` sees them. A principal that is not
+ * an IAM principal (a service, a federated identity) cannot administer a key: a `ValidationError`
+ * names `prop`.
+ */
+export function principalArnsOf(scope: IConstruct, prop: string, principals: iam.IPrincipal[]): string[] {
+  const arns: string[] = [];
+  principals.forEach((p, i) => {
+    const aws = p.policyFragment.principalJson.AWS ?? [];
+    if (aws.length === 0) {
+      throw validationError(scope, 'NotAnIamPrincipal',
+        `\`${prop}[${i}]\` is not an IAM role or user (${p.toString()}): only IAM principals can be named by \`aws:PrincipalArn\`. Pass a role or user, for example \`iam.Role.fromRoleArn(...)\`.`);
+    }
+    arns.push(...aws);
+  });
+  return [...new Set(arns)];
+}
+
+/**
+ * The role CloudFormation deploys the stack of `scope` with, when the stack's synthesizer names it
+ * (`DefaultStackSynthesizer` and its subclasses with a bootstrapped or given role); undefined when
+ * the deployment uses the caller's own credentials (`CliCredentialsStackSynthesizer`,
+ * `LegacyStackSynthesizer`, `BootstraplessSynthesizer` without a role).
+ */
+export function deploymentRoleArnOf(scope: IConstruct): string | undefined {
+  const synthesizer = Stack.of(scope).synthesizer;
+  if (!(synthesizer instanceof DefaultStackSynthesizer)) return undefined;
+  let arn: string;
+  try {
+    arn = synthesizer.cloudFormationExecutionRoleArn;
+  } catch {
+    return undefined;
+  }
+  // The synthesizer keeps `${AWS::AccountId}`-style placeholders for the CLI to fill; in a template
+  // they must sit inside an Fn::Sub.
+  return /\$\{AWS::[A-Za-z]+\}/.test(arn) ? Fn.sub(arn) : arn;
+}
+
+/**
+ * Denies the administration of the key (`perms.KMS_KEY_ADMINISTRATION`: its policy, state,
+ * deletion, rotation, aliases, tags) to every principal but `administratorArns` and the account's
+ * root user (the break-glass principal). The default statement still delegates the key to the
+ * account's IAM policies; this deny keeps an IAM principal allowed `kms:*` from disabling the key,
+ * scheduling its deletion or rewriting its policy. KMS refuses a policy that would lock out the
+ * principal putting it, so naming the wrong administrators fails the deployment instead of
+ * orphaning the key.
+ */
+export function keyAdministrationStatement(scope: IConstruct, administratorArns: string[]): iam.PolicyStatement {
+  const stack = Stack.of(scope);
+  return new iam.PolicyStatement({
+    sid: 'DenyKeyAdministrationExceptAdministrators',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: perms.KMS_KEY_ADMINISTRATION,
+    resources: ['*'],
+    conditions: {
+      ArnNotLike: { 'aws:PrincipalArn': [...administratorArns, `arn:${stack.partition}:iam::${stack.account}:root`] },
+    },
+  });
+}
+
+/**
+ * Denies the key's data use (`perms.KMS_DATA_USE`: decrypt, encrypt, re-encrypt, data keys) unless
+ * an AWS service makes the request for the caller (`kms:ViaService`: S3 reading an object, EBS or
+ * EFS a volume, SageMaker a job's output, SNS or SQS a message) or is the caller itself (CloudWatch
+ * Logs, EventBridge, CloudTrail). Nobody, whatever IAM allows them, decrypts with the key through
+ * the KMS API: data is reachable only through the services whose own policies (bucket policies,
+ * VPC endpoints) judge who may read it.
+ */
+export function dataUseThroughServicesOnlyStatement(): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'DenyDataUseExceptThroughAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: perms.KMS_DATA_USE,
+    resources: ['*'],
+    conditions: {
+      Null: { 'kms:ViaService': 'true' },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+    },
   });
 }

@@ -8,7 +8,10 @@ import { Construct, IConstruct } from 'constructs';
 import { AccessLogsBucket } from './access-logs-bucket';
 import { EndpointPerimeter } from './endpoint-perimeter';
 import { ISageMakerEnvironment, ISageMakerNetwork, ISecureBucket } from './interfaces';
-import { grantsForAwsResourcesOnlyStatement, logGroupsStatement, sageMakerGrantsStatement, serviceDeliveryStatement } from './key-policy';
+import {
+  dataUseThroughServicesOnlyStatement, deploymentRoleArnOf, grantsForAwsResourcesOnlyStatement, keyAdministrationStatement, logGroupsStatement,
+  principalArnsOf, sageMakerGrantsStatement, serviceDeliveryStatement,
+} from './key-policy';
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
 import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
 import { acknowledge, FINDINGS, RuleId } from '../private/acknowledge';
@@ -112,6 +115,39 @@ export interface SageMakerEnvironmentProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
+   * The IAM roles or users that administer the environment's key: change its policy, disable or
+   * enable it, schedule or cancel its deletion, change its rotation, aliases, tags or description,
+   * revoke its grants. Every other principal is denied these in the key policy, whatever its IAM
+   * policies allow; the account's root user always keeps them (break-glass). Name the principal
+   * that deploys the stack: KMS refuses a key policy that locks out the principal putting it, so a
+   * wrong list fails the deployment rather than orphaning the key.
+   *
+   * Applies to the key the environment creates, and to an `encryptionKey` defined in this app
+   * when set. Existing deployments: the next deploy adds the deny; deploy with the role named here.
+   *
+   * @default - the role CloudFormation deploys the stack with, when the stack's synthesizer names
+   * one (`DefaultStackSynthesizer`: the bootstrapped `cfn-exec-role`). With a synthesizer that
+   * deploys with the caller's credentials the administration is not restricted, and a warning
+   * says so.
+   */
+  readonly keyAdministrators?: iam.IPrincipal[];
+
+  /**
+   * Deny decrypting, encrypting, re-encrypting and generating data keys with the environment's
+   * key unless an AWS service makes the request (S3 for an object, EBS or EFS for a volume,
+   * SageMaker for a job, SNS or SQS for a message, CloudWatch Logs, EventBridge and CloudTrail
+   * themselves). Stolen credentials, or a principal allowed `kms:*`, then cannot decrypt through
+   * the KMS API; data stays behind the services whose policies judge who reads it. Turn off
+   * (warned) only for client-side encryption with the key.
+   *
+   * Applies to the key the environment creates, and to an `encryptionKey` defined in this app
+   * when set to `true`.
+   *
+   * @default true
+   */
+  readonly keyDataUseThroughServicesOnly?: boolean;
+
+  /**
    * How long the environment's log groups (flow logs, and the workloads' logs) are kept.
    *
    * @default logs.RetentionDays.ONE_YEAR
@@ -155,6 +191,25 @@ export interface SageMakerEnvironmentProps {
    * @default false
    */
   readonly emptyBucketsOnDelete?: boolean;
+}
+
+/** The optional statements of `SageMakerEnvironment.keyPolicyStatements`. */
+export interface KeyPolicyOptions {
+  /**
+   * Deny the key's administration to every principal but these and the account's root user
+   * (see `SageMakerEnvironmentProps.keyAdministrators`).
+   *
+   * @default - administration is not restricted
+   */
+  readonly administrators?: iam.IPrincipal[];
+
+  /**
+   * Deny the key's data use unless an AWS service makes the request
+   * (see `SageMakerEnvironmentProps.keyDataUseThroughServicesOnly`).
+   *
+   * @default false
+   */
+  readonly dataUseThroughServicesOnly?: boolean;
 }
 
 /**
@@ -266,16 +321,23 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
    * key passed as `encryptionKey` from this app gets them automatically; add them to the policy of
    * a key managed elsewhere.
    *
+   * With `options`, also the deny of the key's administration to all but its administrators and
+   * the deny of its data use outside AWS services (the environment's `keyAdministrators` and
+   * `keyDataUseThroughServicesOnly`).
+   *
    * @param scope a construct in the stack of the environment (its account and Region are used)
    * @param environmentName the environment's `environmentName`
+   * @param options the administration and data-use denies
    */
-  public static keyPolicyStatements(scope: IConstruct, environmentName: string): iam.PolicyStatement[] {
+  public static keyPolicyStatements(scope: IConstruct, environmentName: string, options: KeyPolicyOptions = {}): iam.PolicyStatement[] {
     return [
       logGroupsStatement(scope, [`${logGroupPrefixOf(environmentName)}/*`]),
       sageMakerGrantsStatement(scope),
       serviceDeliveryStatement(scope, 'cloudwatch'),
       serviceDeliveryStatement(scope, 'events'),
       grantsForAwsResourcesOnlyStatement(),
+      ...(options.administrators ? [keyAdministrationStatement(scope, principalArnsOf(scope, 'administrators', options.administrators))] : []),
+      ...(options.dataUseThroughServicesOnly ? [dataUseThroughServicesOnlyStatement()] : []),
     ];
   }
 
@@ -320,12 +382,24 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
         `\`emptyBucketsOnDelete\` empties the buckets when CloudFormation deletes them, but \`removalPolicy\` is ${this.removalPolicy}, so they are never deleted. Set \`removalPolicy: RemovalPolicy.DESTROY\` too (sandboxes only), or drop \`emptyBucketsOnDelete\`.`);
     }
 
+    if (props.keyAdministrators) {
+      principalArnsOf(this, 'keyAdministrators', props.keyAdministrators);
+    }
     if (props.encryptionKey) {
       this.key = props.encryptionKey;
       if (Resource.isOwnedResource(props.encryptionKey)) {
         // A key of this app: add what the environment needs (an imported key's policy cannot be changed).
-        SageMakerEnvironment.keyPolicyStatements(this, this.environmentName).forEach((st) => props.encryptionKey!.addToResourcePolicy(st));
+        SageMakerEnvironment.keyPolicyStatements(this, this.environmentName, {
+          administrators: props.keyAdministrators,
+          dataUseThroughServicesOnly: props.keyDataUseThroughServicesOnly === true,
+        }).forEach((st) => props.encryptionKey!.addToResourcePolicy(st));
       } else {
+        for (const prop of ['keyAdministrators', 'keyDataUseThroughServicesOnly'] as const) {
+          if (props[prop] !== undefined) {
+            throw validationError(this, 'KeyPolicyOfImportedKey',
+              `\`${prop}\` changes the key policy, but \`encryptionKey\` is imported and its policy cannot be changed here. Add \`SageMakerEnvironment.keyPolicyStatements(scope, '${this.environmentName}', { administrators, dataUseThroughServicesOnly })\` to the key where it is defined, and drop \`${prop}\`.`);
+          }
+        }
         Annotations.of(this).addWarningV2('cdk-secure-sagemaker:ImportedKeyPolicy',
           `\`encryptionKey\` is imported, so its key policy cannot be changed here. It must let CloudWatch Logs use the key for log groups under ${this.logGroupPrefix}/ (the flow logs and every workload's logs), ` +
           'let SageMaker create grants for this account (kms:CreateGrant via SageMaker, GrantIsForAWSResource), let cloudwatch.amazonaws.com and events.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*) for the encrypted alarm and alert topics, and deny grants that are not for AWS resources. ' +
@@ -341,7 +415,14 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
       });
       // The account (and so IAM policies) administers and uses the key: that is the default key
       // policy. The services that encrypt with it on the environment's behalf get their own statements.
-      SageMakerEnvironment.keyPolicyStatements(this, this.environmentName).forEach((st) => key.addToResourcePolicy(st));
+      SageMakerEnvironment.keyPolicyStatements(this, this.environmentName, {
+        administrators: props.keyAdministrators ?? this.defaultKeyAdministrators(),
+        dataUseThroughServicesOnly: props.keyDataUseThroughServicesOnly ?? true,
+      }).forEach((st) => key.addToResourcePolicy(st));
+      if (props.keyDataUseThroughServicesOnly === false) {
+        Annotations.of(this).addWarningV2('cdk-secure-sagemaker:KeyDataUseOutsideServices',
+          '`keyDataUseThroughServicesOnly` is false: any principal whose IAM policies allow it can decrypt with the environment\'s key through the KMS API, outside the services whose policies guard the data. Keep the default unless workloads encrypt client-side with the key.');
+      }
       this.key = key;
     }
 
@@ -409,6 +490,17 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
    */
   public createLogGroup(scope: Construct, id: string, nameSuffix: string): logs.ILogGroup {
     return createEnvironmentLogGroup(this, scope, id, nameSuffix);
+  }
+
+  /** The deployment role, or none (warned) when the stack deploys with the caller's credentials. */
+  private defaultKeyAdministrators(): iam.IPrincipal[] | undefined {
+    const role = deploymentRoleArnOf(this);
+    if (role === undefined) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:KeyAdministratorsUnknown',
+        'The stack\'s synthesizer deploys with the caller\'s credentials, so the environment cannot tell who administers its key: any principal whose IAM policies allow it can disable the key, schedule its deletion or rewrite its policy. Set `keyAdministrators` to the roles that deploy and administer the stack.');
+      return undefined;
+    }
+    return [new iam.ArnPrincipal(role)];
   }
 }
 

@@ -57,6 +57,35 @@ export const KMS_FOR_CLOUDWATCH_LOGS = [
   'kms:DescribeKey',
 ];
 
+/**
+ * Administration of a key: its policy, state, deletion, rotation, aliases, tags, grants revoked,
+ * replicas and key material. Only the key administrators may call these on the environment's key.
+ */
+export const KMS_KEY_ADMINISTRATION = [
+  'kms:PutKeyPolicy',
+  'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion',
+  'kms:DisableKey',
+  'kms:EnableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKeyRotation',
+  'kms:RotateKeyOnDemand',
+  'kms:UpdateKeyDescription',
+  'kms:CreateAlias',
+  'kms:UpdateAlias',
+  'kms:DeleteAlias',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:RevokeGrant',
+  'kms:ReplicateKey',
+  'kms:UpdatePrimaryRegion',
+  'kms:ImportKeyMaterial',
+  'kms:DeleteImportedKeyMaterial',
+];
+
+/** Cryptographic use of a key that yields or takes data: allowed on the environment's key only through AWS services. */
+export const KMS_DATA_USE = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
 /** Grant creation for AWS resources that SageMaker creates on a caller's behalf (volumes, EFS). */
 export const KMS_SAGEMAKER_GRANTS = ['kms:CreateGrant', 'kms:DescribeKey'];
 

@@ -274,6 +274,8 @@ function tamperingAttacks(): Attack[] {
   for (const [category, spec] of Object.entries(CATEGORY_EVENTS).filter(([c]) => ['LogTampering', 'ConfigurationChange'].includes(c))) {
     for (const name of spec.eventNames) {
       const service = ACTION_SERVICE[name] ?? 'sagemaker';
+      // The key's own events act on the key: its policy judges them (and refuses them, keyAttacks).
+      if (service === 'kms') continue;
       attacks.push({ what: `${category}: ${service}:${name}`, request: req(`${service}:${name}`, '*') });
     }
   }
@@ -289,6 +291,28 @@ function tamperingAttacks(): Attack[] {
   );
   return attacks;
 }
+
+/**
+ * The environment's key, attacked by a power user whose IAM policies allow `kms:*`: its data used
+ * through the KMS API, and its administration (the LogTampering events on the key among them).
+ */
+function keyAttacks(): Attack[] {
+  const tampering = Object.values(CATEGORY_EVENTS).flatMap((spec) => spec.eventNames).filter((n) => ACTION_SERVICE[n] === 'kms');
+  return [
+    ...['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt', 'kms:ReEncryptFrom'].map((action) => ({ what: `${action} through the KMS API`, request: req(action, KEY) })),
+    ...[...new Set([...tampering.map((n) => `kms:${n}`), 'kms:UpdateAlias', 'kms:DeleteAlias', 'kms:RevokeGrant', 'kms:UntagResource', 'kms:ReplicateKey', 'kms:CancelKeyDeletion'])]
+      .map((action) => ({ what: `${action} on the environment key`, request: req(action, KEY) })),
+  ];
+}
+
+/** The role CloudFormation deploys the example with (DefaultStackSynthesizer's bootstrapped role), allowed everything. */
+const deployer: AttackPrincipal = {
+  name: 'deployment role',
+  arn: `arn:aws:iam::${DEPLOYED_ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${DEPLOYED_ACCOUNT}-${DEPLOYED_REGION}`,
+  policies: [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }],
+  tags: {},
+  from: 'internet',
+};
 
 /** The service of each watched call that is not SageMaker's. */
 const ACTION_SERVICE: Record<string, string> = {
@@ -377,8 +401,11 @@ const CASES: AttackerCase[] = [
   },
   {
     attacker: 'an in-account power user under the guardrails',
-    principals: [[powerUser, [...controlPlaneAttacks(), ...tamperingAttacks()]]],
+    principals: [[powerUser, [...controlPlaneAttacks(), ...tamperingAttacks(), ...keyAttacks()]]],
     compliant: [
+      [powerUser, 'decrypt an object through S3', req('kms:Decrypt', KEY, { 'kms:ViaService': `s3.${DEPLOYED_REGION}.amazonaws.com` })],
+      [deployer, 'update the key policy (a deployment)', req('kms:PutKeyPolicy', KEY)],
+      [deployer, 'schedule the key\'s deletion (a sandbox teardown)', req('kms:ScheduleKeyDeletion', KEY)],
       [powerUser, 'launch a training job as the library does', notebookJob({ 'aws:RequestTag/secure-sagemaker:notebook': undefined })],
       [powerUser, 'read data', req('s3:GetObject', `${DATA}/datasets/raw/customers.csv`)],
       [powerUser, 'describe the notebook', req('sagemaker:DescribeNotebookInstance', arn('sagemaker', 'notebook-instance/team-a-explore'))],
@@ -437,7 +464,7 @@ describe('attack counts', () => {
     // The power user's attacks are refused by the guardrails or alerted, never by an accident of the model.
     const power = counts[2].by;
     expect(Object.keys(power).sort()).toEqual(expect.arrayContaining(['alerted']));
-    expect(Object.keys(power).every((k) => ['guardrails', 'boundary', 'scp', 'alerted'].includes(k))).toBe(true);
+    expect(Object.keys(power).every((k) => ['guardrails', 'boundary', 'scp', 'key-policy', 'alerted'].includes(k))).toBe(true);
   });
 });
 
@@ -464,6 +491,22 @@ describe('each layer refuses on its own (the attacks are not refused by an accid
     const unwatched = new AttackWorld({ Resources: resources }, scps);
     for (const a of tamperingAttacks()) {
       expect({ what: a.what, outcome: unwatched.outcome(powerUser, a.request, a.params).outcome }).toEqual({ what: a.what, outcome: 'allowed' });
+    }
+  });
+
+  test('the key policy: without its two denies a power user allowed kms:* decrypts through the KMS API and disables, deletes or re-policies the key', () => {
+    const denies = ['DenyKeyAdministrationExceptAdministrators', 'DenyDataUseExceptThroughAwsServices'];
+    const strip = (r: any) => (r.Type !== 'AWS::KMS::Key' ? r : {
+      ...r,
+      Properties: {
+        ...r.Properties,
+        KeyPolicy: { ...r.Properties.KeyPolicy, Statement: r.Properties.KeyPolicy.Statement.filter((st: any) => !denies.includes(st.Sid)) },
+      },
+    });
+    const open = new AttackWorld({ Resources: Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, strip(r)])) }, scps);
+    for (const a of keyAttacks()) {
+      expect({ what: a.what, open: open.decide(powerUser, a.request), now: world.refusals(powerUser, a.request) })
+        .toEqual({ what: a.what, open: 'allowed', now: ['key-policy'] });
     }
   });
 

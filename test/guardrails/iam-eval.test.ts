@@ -102,4 +102,11 @@ describe('iam-eval (textbook cases from the IAM User Guide)', () => {
       { 'K.Arn': 'x', 'S': 'y' })).toBe('arn:aws:xy');
     expect(() => substituteRefs({ Ref: 'Nope' }, {})).toThrow(/Nope/);
   });
+
+  test('substituteRefs resolves the string form of Fn::Sub, and refuses unknown names in it', () => {
+    expect(substituteRefs({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${R}-${K.Arn}' }, { 'R': 'r', 'K.Arn': 'k' }))
+      .toBe('arn:aws:iam::111122223333:role/r-k');
+    expect(() => substituteRefs({ 'Fn::Sub': '${Nope}' }, {})).toThrow(/Nope/);
+    expect(() => substituteRefs({ 'Fn::Sub': ['${X}', { X: 'y' }] }, {})).toThrow(/unsupported intrinsic Fn::Sub/);
+  });
 });

@@ -209,7 +209,7 @@ export function evaluate(policies: PolicyJson[], request: RequestContext): Decis
 
 /**
  * Replaces CloudFormation intrinsics with concrete values: `{Ref: X}` → values[X],
- * `{Fn::GetAtt: [X, A]}` → values['X.A'], `Fn::Join`, `Fn::Base64`, and the pseudo parameters
+ * `{Fn::GetAtt: [X, A]}` → values['X.A'], `Fn::Join`, `Fn::Base64`, `Fn::Sub` (string form), and the pseudo parameters
  * (AWS::Partition → aws, AWS::Region → us-east-1, AWS::AccountId → 111122223333, AWS::URLSuffix).
  * `values` is a map or a function of the key (`X` or `X.A`). An unknown reference throws, so a
  * test never evaluates a half-resolved policy.
@@ -241,6 +241,14 @@ export function substituteRefs(value: unknown, values: Record<string, string> | 
   }
   if (keys.length === 1 && keys[0] === 'Fn::Base64') {
     return Buffer.from(String(substituteRefs(obj['Fn::Base64'], values)), 'utf8').toString('base64');
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Sub' && typeof obj['Fn::Sub'] === 'string') {
+    // The string form only: `${AWS::AccountId}`, `${X}` (Ref) and `${X.A}` (GetAtt).
+    return (obj['Fn::Sub'] as string).replace(/\$\{([^}!]+)\}/g, (_, name: string) => {
+      const v = pseudo[name] ?? valueOf(name);
+      if (v === undefined) throw new Error(`iam-eval: no concrete value for \${${name}} in Fn::Sub`);
+      return v;
+    });
   }
   if (keys.length === 1 && keys[0].startsWith('Fn::')) throw new Error(`iam-eval: unsupported intrinsic ${keys[0]}`);
   return Object.fromEntries(keys.map((k) => [k, substituteRefs(obj[k], values)]));
