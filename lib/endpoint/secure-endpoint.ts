@@ -26,7 +26,7 @@ import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/insta
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
-import { ENDPOINT_OWNER_TAG } from '../private/tags';
+import { ENDPOINT_OWNER_TAG, EXECUTION_ROLE_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
@@ -406,6 +406,9 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
 
     // The model role.
     this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of the model of endpoint ${this.endpointName}` });
+    // SageMaker downloads the model and writes captured data with it, possibly from its own side:
+    // the buckets' VPC-endpoint restriction exempts it (network isolation keeps it from the container).
+    Tags.of(this.role).add(EXECUTION_ROLE_TAG, env.environmentName);
     this.grantPrincipal = this.role;
     this.grantModelArtifact(modelData);
     if (image.repository) {

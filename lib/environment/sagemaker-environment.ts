@@ -1,4 +1,4 @@
-import { Annotations, Duration, Names, RemovalPolicy, Resource, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, CustomResourceProviderBase, Duration, Names, RemovalPolicy, Resource, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -20,7 +20,7 @@ import { applyBucketHygiene } from '../private/bucket-hygiene';
 import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
-import { ENVIRONMENT_TAG, NOTEBOOK_ROLE_TAGS, STUDIO_USER_TAG } from '../private/tags';
+import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, NOTEBOOK_ROLE_TAGS, STUDIO_USER_TAG } from '../private/tags';
 
 /**
  * Properties of a `SageMakerEnvironment`.
@@ -155,12 +155,29 @@ export interface SageMakerEnvironmentProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * Deny object reads and writes on the data and artifacts buckets that do not come through the
-   * environment's S3 gateway endpoint. Uploads from laptops and CI then have to go through the VPC.
+   * Deny object reads, writes and deletes on the data and artifacts buckets that do not come
+   * through the environment's S3 gateway endpoint, to every principal but
+   * `bucketBreakGlassPrincipals`, AWS services acting for a principal or as themselves, and the
+   * execution roles SageMaker uses for the environment's training jobs and models (tagged
+   * `SageMakerEnvironment.EXECUTION_ROLE_TAG`). Stolen human or CI credentials replayed from
+   * outside the VPC read nothing. Uploads from laptops and CI then go through the VPC or a
+   * break-glass principal.
    *
-   * @default false
+   * Existing deployments: the next deploy adds the deny. Name the principals that upload from
+   * outside the VPC in `bucketBreakGlassPrincipals` first, or set `false` (warned).
+   *
+   * @default true
    */
   readonly restrictBucketsToVpcEndpoint?: boolean;
+
+  /**
+   * IAM roles or users that may still read, write and delete objects of the data and artifacts
+   * buckets from outside the VPC (break-glass, an ingestion or CI role), named by
+   * `aws:PrincipalArn`.
+   *
+   * @default - none
+   */
+  readonly bucketBreakGlassPrincipals?: iam.IPrincipal[];
 
   /**
    * Deny object reads, writes and deletes on the data and artifacts buckets by the roles of
@@ -261,6 +278,16 @@ export interface SageMakerEnvironmentAttributes {
 export class SageMakerEnvironment extends Construct implements ISageMakerEnvironment {
   /** Construct ID of the stack's default environment. */
   public static readonly DEFAULT_ID = 'SecureSageMakerEnvironment';
+
+  /**
+   * The tag key (value: the environment name) that marks an execution role SageMaker itself uses
+   * for the environment's training jobs and models. The data and artifacts buckets'
+   * `restrictBucketsToVpcEndpoint` exempts roles carrying it, because SageMaker may reach the
+   * buckets for them from its own side. The library tags its training and model roles; tag a role
+   * of yours only when SageMaker alone assumes it and no code can read its credentials (not a
+   * notebook's or a person's role).
+   */
+  public static readonly EXECUTION_ROLE_TAG: string = EXECUTION_ROLE_TAG;
 
   /**
    * The environment of a stack for constructs that are given none: the one environment the stack
@@ -385,6 +412,13 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
     if (props.keyAdministrators) {
       principalArnsOf(this, 'keyAdministrators', props.keyAdministrators);
     }
+    if (props.bucketBreakGlassPrincipals) {
+      principalArnsOf(this, 'bucketBreakGlassPrincipals', props.bucketBreakGlassPrincipals);
+      if (props.bucketBreakGlassPrincipals.length && props.restrictBucketsToVpcEndpoint === false) {
+        throw validationError(this, 'BreakGlassWithoutRestriction',
+          '`bucketBreakGlassPrincipals` exempts principals from `restrictBucketsToVpcEndpoint`, which is false, so it would change nothing. Drop `restrictBucketsToVpcEndpoint: false` (the restriction is the default), or drop `bucketBreakGlassPrincipals`.');
+      }
+    }
     if (props.encryptionKey) {
       this.key = props.encryptionKey;
       if (Resource.isOwnedResource(props.encryptionKey)) {
@@ -451,7 +485,8 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
       encryptionKey: this.key,
       serverAccessLogsBucket: this.accessLogsBucket,
       network: this.network,
-      restrictToVpcEndpoint: props.restrictBucketsToVpcEndpoint ?? false,
+      restrictToVpcEndpoint: props.restrictBucketsToVpcEndpoint ?? true,
+      breakGlassPrincipals: props.bucketBreakGlassPrincipals,
       restrictInteractiveRolesToVpcEndpoint: props.restrictInteractiveRolesToVpcEndpoint ?? true,
       removalPolicy: this.removalPolicy,
       emptyOnDelete,
@@ -459,6 +494,10 @@ export class SageMakerEnvironment extends Construct implements ISageMakerEnviron
     this.dataBucket = new SecureBucket(this, 'DataBucket', { ...bucketProps, serverAccessLogsPrefix: 'data/' });
     this.artifactsBucket = new SecureBucket(this, 'ArtifactsBucket', { ...bucketProps, serverAccessLogsPrefix: 'artifacts/' });
 
+    if (props.restrictBucketsToVpcEndpoint === false) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:BucketsOutsideVpc',
+        '`restrictBucketsToVpcEndpoint` is false: any principal whose IAM policies allow it (stolen human or CI credentials included) can read and write the data and artifacts buckets from anywhere. Keep the default and name the principals that upload from outside the VPC in `bucketBreakGlassPrincipals`.');
+    }
     if (props.restrictInteractiveRolesToVpcEndpoint === false) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:InteractiveRolesOutsideVpc',
         '`restrictInteractiveRolesToVpcEndpoint` is false: notebook and Studio credentials taken out of the VPC (by code in a notebook or app) can read and write the data and artifacts buckets from anywhere. Keep the default unless those roles must reach the buckets from outside the VPC.');
@@ -625,12 +664,24 @@ export interface SecureBucketProps {
 
   /**
    * Deny object reads, writes and deletes that do not arrive through the network's S3 gateway
-   * endpoint (`aws:SourceVpce`). Bucket configuration stays manageable from outside the VPC.
-   * Requires `network`.
+   * endpoint (`aws:SourceVpce`), except for `breakGlassPrincipals`, AWS services acting for a
+   * principal (`aws:ViaAWSService`) or as themselves, the execution roles of `environment`'s
+   * training jobs and models (tagged `SageMakerEnvironment.EXECUTION_ROLE_TAG` with its name), and
+   * the bucket's own auto-delete handler (`emptyOnDelete`). Bucket configuration stays
+   * manageable from outside the VPC. Requires `network`.
    *
-   * @default false
+   * @default false (the environment's data and artifacts buckets: true)
    */
   readonly restrictToVpcEndpoint?: boolean;
+
+  /**
+   * IAM roles or users that `restrictToVpcEndpoint` does not bind: they may read, write and delete
+   * objects from outside the VPC (break-glass, an ingestion or CI role). Named by
+   * `aws:PrincipalArn`. Needs `restrictToVpcEndpoint`.
+   *
+   * @default - none
+   */
+  readonly breakGlassPrincipals?: iam.IPrincipal[];
 
   /**
    * Deny object reads, writes and deletes by the roles of notebooks and Studio users (roles
@@ -745,6 +796,11 @@ export class SecureBucket extends Construct implements ISecureBucket {
           `\`${prop}\` is set but \`network\` is not: a bucket can only be restricted to the S3 gateway endpoint of a known network. Pass \`network\` (for example \`environment.network\`) or drop \`${prop}\`.`);
       }
     }
+    if (props.breakGlassPrincipals?.length && !props.restrictToVpcEndpoint) {
+      throw validationError(this, 'BreakGlassWithoutRestriction',
+        '`breakGlassPrincipals` exempts principals from `restrictToVpcEndpoint`, which is not set, so it would change nothing. Set `restrictToVpcEndpoint: true` (with `network`), or drop `breakGlassPrincipals`.');
+    }
+    const breakGlass = principalArnsOf(this, 'breakGlassPrincipals', props.breakGlassPrincipals ?? []);
 
     if (props.bucketName !== undefined && !Token.isUnresolved(props.bucketName)) {
       try {
@@ -855,6 +911,12 @@ export class SecureBucket extends Construct implements ISecureBucket {
       }
     }
     if (props.restrictToVpcEndpoint && props.network) {
+      // aws-cdk-lib's auto-delete handler empties the bucket from Lambda, outside the VPC.
+      const autoDelete = props.emptyOnDelete
+        ? (Stack.of(this).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider') as CustomResourceProviderBase | undefined)?.roleArn
+        : undefined;
+      const exempt = [...breakGlass, ...(autoDelete ? [autoDelete] : [])];
+      const environmentName = props.environment?.environmentName;
       this.bucket.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'DenyDataAccessOutsideVpcEndpoint',
@@ -864,6 +926,9 @@ export class SecureBucket extends Construct implements ISecureBucket {
           resources: [this.bucket.arnForObjects('*')],
           conditions: {
             StringNotEquals: { 'aws:SourceVpce': props.network.s3Endpoint.vpcEndpointId },
+            BoolIfExists: { 'aws:ViaAWSService': 'false', 'aws:PrincipalIsAWSService': 'false' },
+            ...(environmentName ? { StringNotEqualsIfExists: { [`aws:PrincipalTag/${EXECUTION_ROLE_TAG}`]: environmentName } } : {}),
+            ...(exempt.length ? { ArnNotLike: { 'aws:PrincipalArn': exempt } } : {}),
           },
         }),
       );

@@ -54,6 +54,14 @@ export const NOTEBOOK_ROLE_TAGS = {
   jobRole: 'secure-sagemaker-notebook-job-role',
 } as const;
 
+/**
+ * Tag on the execution roles SageMaker itself uses for a workload of an environment (value: the
+ * environment name): training and model roles. SageMaker may reach the buckets for them from its
+ * own side (model downloads, data capture), so the buckets' VPC-endpoint restriction exempts them;
+ * the roles are never handed to code that could carry their credentials out. No ':' in the key.
+ */
+export const EXECUTION_ROLE_TAG = 'secure-sagemaker-execution-role';
+
 /** The policy variable that IAM fills with a principal's tag `key` at evaluation. */
 export function principalTagVariable(key: string): string {
   return `\${aws:PrincipalTag/${key}}`;

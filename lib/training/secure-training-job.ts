@@ -20,7 +20,7 @@ import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
 import { sdkDefaults, SdkTag } from '../private/sdk-defaults';
-import { ENVIRONMENT_TAG, isReservedTagKey, TAG_KEY_PATTERN, TAG_KEY_RULE, TAG_VALUE_PATTERN, TAG_VALUE_RULE, TRAINING_OWNER_TAG } from '../private/tags';
+import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, isReservedTagKey, TAG_KEY_PATTERN, TAG_KEY_RULE, TAG_VALUE_PATTERN, TAG_VALUE_RULE, TRAINING_OWNER_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
@@ -297,6 +297,8 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
 
     // The training role.
     this.trainingRole = new SageMakerWorkloadRole(this, 'TrainingRole', { description: `Execution role of training jobs ${this.jobNamePrefix}` });
+    // Only SageMaker assumes it, for jobs in the VPC: the buckets' VPC-endpoint restriction exempts it.
+    Tags.of(this.trainingRole).add(EXECUTION_ROLE_TAG, env.environmentName);
     this.grantPrincipal = this.trainingRole;
     for (const input of props.inputs ?? []) {
       input.bucket.grantRead(this.trainingRole, input.prefix);

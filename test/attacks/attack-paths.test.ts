@@ -195,6 +195,8 @@ const powerUser: AttackPrincipal = {
   tags: {},
   from: 'internet',
 };
+/** The power user working inside the VPC (a Studio app, a bastion): its object requests go through the S3 gateway endpoint. */
+const powerUserInVpc: AttackPrincipal = { ...powerUser, name: 'power user in the VPC', from: 'vpc' };
 
 /** The insecure control-plane requests the guardrails must deny (one per statement, and more). */
 function controlPlaneAttacks(): Attack[] {
@@ -285,11 +287,25 @@ function tamperingAttacks(): Attack[] {
       attacks.push({ what: `RoleChange: iam:${name} on ${r}`, request: req(`iam:${name}`, roleArn(r)), params: { roleName: roleName(r) } });
     }
   }
-  attacks.push(
+  return attacks;
+}
+
+/** The served model changed by a power user working inside the VPC (from Studio): alerted. */
+function servedModelAttacks(): Attack[] {
+  return [
     { what: 'overwrite the served model', request: req('s3:PutObject', SERVED, kmsUpload) },
     { what: 'delete the served model', request: req('s3:DeleteObject', SERVED) },
-  );
-  return attacks;
+  ];
+}
+
+/** The power user's (human or CI) credentials used from outside the VPC on the environment's buckets. */
+function outsideVpcAttacks(): Attack[] {
+  return [`${DATA}/datasets/raw/customers.csv`, `${DATA}/datasets/curated/part-0.parquet`, SERVED, `${ARTIFACTS}/studio/ml-platform/users/bob/work.ipynb`]
+    .flatMap((object) => [
+      { what: `read ${object.split(':::')[1]} from outside the VPC`, request: req('s3:GetObject', object) },
+      { what: `overwrite ${object.split(':::')[1]} from outside the VPC`, request: req('s3:PutObject', object, kmsUpload) },
+      { what: `delete ${object.split(':::')[1]} from outside the VPC`, request: req('s3:DeleteObject', object) },
+    ]);
 }
 
 /**
@@ -393,6 +409,9 @@ const CASES: AttackerCase[] = [
       [training, 'write its job output', req('s3:PutObject', `${ARTIFACTS}/models/churn/churn-1/output/model.tar.gz`, kmsUpload)],
       [training, 'write its log stream', req('logs:PutLogEvents', arn('logs', 'log-group:/aws/sagemaker/TrainingJobs:log-stream:churn-1/algo-1'))],
       [endpointRole, 'load the served model', req('s3:GetObject', SERVED)],
+      [{ ...endpointRole, from: 'internet' }, 'load the served model from SageMaker\'s side (outside the VPC)', req('s3:GetObject', SERVED)],
+      [{ ...endpointRole, from: 'internet' }, 'capture inference data from SageMaker\'s side', req('s3:PutObject', `${ARTIFACTS}/datacapture/team-a-churn/2026/12/01/capture.jsonl`, kmsUpload)],
+      [{ ...training, from: 'internet' }, 'read the curated data from SageMaker\'s side', req('s3:GetObject', `${DATA}/datasets/curated/part-0.parquet`)],
       [endpointRole, 'capture inference data', req('s3:PutObject', `${ARTIFACTS}/datacapture/team-a-churn/2026/12/01/capture.jsonl`, kmsUpload)],
       [jobRole, 'read the notebook\'s curated data', req('s3:GetObject', `${DATA}/datasets/curated/part-0.parquet`)],
       [jobRole, 'write the notebook\'s workspace', req('s3:PutObject', `${ARTIFACTS}/notebooks/team-a-explore/job-1/output.tar.gz`, kmsUpload)],
@@ -401,13 +420,16 @@ const CASES: AttackerCase[] = [
   },
   {
     attacker: 'an in-account power user under the guardrails',
-    principals: [[powerUser, [...controlPlaneAttacks(), ...tamperingAttacks(), ...keyAttacks()]]],
+    principals: [
+      [powerUser, [...controlPlaneAttacks(), ...tamperingAttacks(), ...keyAttacks(), ...outsideVpcAttacks()]],
+      [powerUserInVpc, servedModelAttacks()],
+    ],
     compliant: [
       [powerUser, 'decrypt an object through S3', req('kms:Decrypt', KEY, { 'kms:ViaService': `s3.${DEPLOYED_REGION}.amazonaws.com` })],
       [deployer, 'update the key policy (a deployment)', req('kms:PutKeyPolicy', KEY)],
       [deployer, 'schedule the key\'s deletion (a sandbox teardown)', req('kms:ScheduleKeyDeletion', KEY)],
       [powerUser, 'launch a training job as the library does', notebookJob({ 'aws:RequestTag/secure-sagemaker:notebook': undefined })],
-      [powerUser, 'read data', req('s3:GetObject', `${DATA}/datasets/raw/customers.csv`)],
+      [powerUserInVpc, 'read data through the VPC endpoint', req('s3:GetObject', `${DATA}/datasets/raw/customers.csv`)],
       [powerUser, 'describe the notebook', req('sagemaker:DescribeNotebookInstance', arn('sagemaker', 'notebook-instance/team-a-explore'))],
     ],
   },
@@ -464,7 +486,7 @@ describe('attack counts', () => {
     // The power user's attacks are refused by the guardrails or alerted, never by an accident of the model.
     const power = counts[2].by;
     expect(Object.keys(power).sort()).toEqual(expect.arrayContaining(['alerted']));
-    expect(Object.keys(power).every((k) => ['guardrails', 'boundary', 'scp', 'key-policy', 'alerted'].includes(k))).toBe(true);
+    expect(Object.keys(power).every((k) => ['guardrails', 'boundary', 'scp', 'key-policy', 'resource-policy', 'alerted'].includes(k))).toBe(true);
   });
 });
 
@@ -489,8 +511,9 @@ describe('each layer refuses on its own (the attacks are not refused by an accid
   test('the monitoring: without its rules every tampering attack of the power user succeeds unseen', () => {
     const resources = Object.fromEntries(Object.entries(template.Resources).filter(([, r]) => r.Type !== 'AWS::Events::Rule'));
     const unwatched = new AttackWorld({ Resources: resources }, scps);
-    for (const a of tamperingAttacks()) {
-      expect({ what: a.what, outcome: unwatched.outcome(powerUser, a.request, a.params).outcome }).toEqual({ what: a.what, outcome: 'allowed' });
+    const attacks = [...tamperingAttacks().map((x) => [powerUser, x] as const), ...servedModelAttacks().map((x) => [powerUserInVpc, x] as const)];
+    for (const [who, a] of attacks) {
+      expect({ what: a.what, outcome: unwatched.outcome(who, a.request, a.params).outcome }).toEqual({ what: a.what, outcome: 'allowed' });
     }
   });
 
@@ -510,19 +533,23 @@ describe('each layer refuses on its own (the attacks are not refused by an accid
     }
   });
 
-  test('the buckets: without their statements on interactive roles, stolen notebook and Studio credentials work from the internet', () => {
+  test('the buckets: without their VPC-endpoint statements, stolen notebook, Studio and human credentials work from the internet', () => {
     const strip = (r: any) => (r.Type !== 'AWS::S3::BucketPolicy' ? r : {
       ...r,
       Properties: {
         ...r.Properties,
         PolicyDocument: {
           ...r.Properties.PolicyDocument,
-          Statement: r.Properties.PolicyDocument.Statement.filter((st: any) => !/CredentialsOutsideVpc$/.test(st.Sid ?? '')),
+          Statement: r.Properties.PolicyDocument.Statement.filter((st: any) => !/CredentialsOutsideVpc$|^DenyDataAccessOutsideVpcEndpoint$/.test(st.Sid ?? '')),
         },
       },
     });
     const open = new AttackWorld({ Resources: Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, strip(r)])) }, scps);
-    const reads = [[notebookOutside, `${DATA}/datasets/curated/part-0.parquet`], [aliceOutside, `${ARTIFACTS}/studio/ml-platform/users/alice/work.ipynb`]] as const;
+    const reads = [
+      [notebookOutside, `${DATA}/datasets/curated/part-0.parquet`],
+      [aliceOutside, `${ARTIFACTS}/studio/ml-platform/users/alice/work.ipynb`],
+      [powerUser, `${DATA}/datasets/raw/customers.csv`],
+    ] as const;
     for (const [who, object] of reads) {
       expect(open.decide(who, req('s3:GetObject', object))).toBe('allowed');
       expect(world.refusals(who, req('s3:GetObject', object))).toEqual(['resource-policy']);
