@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, AspectPriority, Aspects, CfnResource, Duration, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -17,6 +17,32 @@ import { acknowledge, acknowledgeControls } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
+
+/** The ROLE_CHANGE event pattern for `roleNames`. */
+function roleChangePattern(roleNames: string[]): events.EventPattern {
+  return {
+    source: ['aws.iam'],
+    detailType: ['AWS API Call via CloudTrail'],
+    detail: {
+      eventSource: ['iam.amazonaws.com'],
+      eventName: ROLE_CHANGE_EVENTS,
+      requestParameters: { roleName: roleNames },
+    },
+  };
+}
+
+/** EventBridge's default cap on an event pattern (Amazon EventBridge quotas, "Event pattern size"). */
+const EVENT_PATTERN_MAX_CHARACTERS = 2048;
+
+/**
+ * How many role names fit one ROLE_CHANGE pattern: the pattern without names, then each name at
+ * IAM's maximum of 64 characters with its quotes and comma.
+ */
+const ROLE_NAMES_PER_PATTERN = Math.floor((EVENT_PATTERN_MAX_CHARACTERS - JSON.stringify({
+  'source': ['aws.iam'],
+  'detail-type': ['AWS API Call via CloudTrail'],
+  'detail': { eventSource: ['iam.amazonaws.com'], eventName: ROLE_CHANGE_EVENTS, requestParameters: { roleName: [] } },
+}).length) / (64 + 3));
 
 /** The platform identifier the Config rule accepts (the only one that can be created today). */
 const CURRENT_NOTEBOOK_PLATFORM = 'notebook-al2023-v1';
@@ -62,6 +88,18 @@ export interface SageMakerSecurityMonitoringProps {
    * @default - none
    */
   readonly watchedWorkloads?: iam.IGrantable[];
+
+  /**
+   * Also watch, like `watchedRoles`, every IAM role defined in this monitoring's stack: the
+   * execution, state-machine, flow-log and trail roles of the library's constructs, the roles of
+   * aws-cdk-lib's custom-resource handlers, and yours. The roles are collected at synthesis, so
+   * roles defined after the monitoring count too. EventBridge caps an event pattern at 2,048
+   * characters, so the role names are split over as many ROLE_CHANGE rules as they need
+   * (`roleChangeRules`). Roles of other stacks are watched only through `watchedRoles`.
+   *
+   * @default true
+   */
+  readonly watchStackRoles?: boolean;
 
   /**
    * Create the rule on IAM events (ROLE_CHANGE, for `watchedRoles`/`watchedWorkloads`). IAM is a
@@ -132,6 +170,13 @@ export class SageMakerSecurityMonitoring extends Construct {
   /** Alerts EventBridge could not deliver to the topic. */
   public readonly deadLetterQueue: sqs.Queue;
 
+  /**
+   * Every ROLE_CHANGE rule: the first is `rules.RoleChange`. With `watchStackRoles` the rules are
+   * complete only at synthesis: the first is created then unless `watchedRoles` or
+   * `watchedWorkloads` name a role, and the others when the names do not fit one event pattern.
+   */
+  public readonly roleChangeRules: events.Rule[] = [];
+
   /** The EventBridge rule of each category that is watched. */
   public readonly rules: Record<string, events.Rule> = {};
 
@@ -152,6 +197,11 @@ export class SageMakerSecurityMonitoring extends Construct {
    * queue and trail have names fixed by it, so there can be only one monitoring of each.
    */
   private readonly monitored?: IConstruct;
+
+  /** The role names watched by name (`watchedRoles`, `watchedWorkloads`). */
+  private watchedRoleNames: string[] = [];
+  private watchesStackRoles = false;
+  private roleNameChunks?: string[][];
 
   constructor(scope: Construct, id: string, props: SageMakerSecurityMonitoringProps = {}) {
     super(scope, id);
@@ -269,16 +319,24 @@ export class SageMakerSecurityMonitoring extends Construct {
           'Give the role a fixed `roleName` and watch it here as `iam.Role.fromRoleName(this, ..., name)`, or watch it from a monitoring in its own stack (with `watchIamEvents` where IAM events arrive).');
       }
     }
-    if (watched.length > 0 && this.watchIamEvents(stack, props.watchIamEvents)) {
-      this.addCategoryRule(SageMakerThreatCategory.ROLE_CHANGE, {
-        source: ['aws.iam'],
-        detailType: ['AWS API Call via CloudTrail'],
-        detail: {
-          eventSource: ['iam.amazonaws.com'],
-          eventName: ROLE_CHANGE_EVENTS,
-          requestParameters: { roleName: [...new Set(watched.map((r) => r.roleName))] },
-        },
-      });
+    const watchStackRoles = props.watchStackRoles ?? true;
+    if ((watched.length > 0 || watchStackRoles) && this.watchIamEvents(stack, props.watchIamEvents)) {
+      this.watchedRoleNames = watched.map((r) => r.roleName);
+      this.watchesStackRoles = watchStackRoles;
+      if (watched.length > 0) {
+        // Known now: the rule exists from construction (a stack without roles gets none).
+        this.addRoleChangeRule(0);
+      }
+      if (watchStackRoles) {
+        // Once every construct exists (aspects run at synthesis): the stack's roles are known,
+        // and the rules beyond the first are added for the names that do not fit it.
+        const monitoring = this;
+        Aspects.of(stack).add(new class implements IAspect {
+          public visit(node: IConstruct): void {
+            if (node === stack) monitoring.addRoleChangeRulesForStackRoles();
+          }
+        }(), { priority: AspectPriority.MUTATING });
+      }
     }
 
     if (props.trail) {
@@ -305,7 +363,7 @@ export class SageMakerSecurityMonitoring extends Construct {
     }
     if (Token.isUnresolved(stack.region)) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:RoleChangeRuleOnlyInUsEast1',
-        'watchedRoles/watchedWorkloads: IAM events reach EventBridge in us-east-1 only, and this stack has no Region, so the role-change rule fires only where it is deployed to us-east-1. Give the stack `env.region`, or set `watchIamEvents: false` where a us-east-1 monitoring watches the roles.');
+        'The role-change rule (watchStackRoles, watchedRoles, watchedWorkloads): IAM events reach EventBridge in us-east-1 only, and this stack has no Region, so the role-change rule fires only where it is deployed to us-east-1. Give the stack `env.region`, or set `watchIamEvents: false` where a us-east-1 monitoring watches the roles.');
       return true;
     }
     if (stack.region === 'us-east-1') {
@@ -316,8 +374,51 @@ export class SageMakerSecurityMonitoring extends Construct {
         `\`watchIamEvents\` is true in a stack in ${stack.region}, but IAM events reach EventBridge in us-east-1 only, so the rule would never fire. Drop \`watchIamEvents\` here and deploy a SageMakerSecurityMonitoring with the same watched roles in a us-east-1 stack.`);
     }
     Annotations.of(this).addWarningV2('cdk-secure-sagemaker:RoleChangeRuleOutsideUsEast1',
-      `watchedRoles/watchedWorkloads: IAM events reach EventBridge in us-east-1 only, and this stack is in ${stack.region}, so no role-change rule is created here (it would never fire). Deploy a SageMakerSecurityMonitoring with the same watched roles in a us-east-1 stack of this account.`);
+      `The role-change rule (watchStackRoles, watchedRoles, watchedWorkloads): IAM events reach EventBridge in us-east-1 only, and this stack is in ${stack.region}, so no role-change rule is created here (it would never fire). Deploy a SageMakerSecurityMonitoring with the same watched roles in a us-east-1 stack of this account.`);
     return false;
+  }
+
+  /**
+   * The watched role names (given, and the stack's roles when `watchStackRoles`), deduplicated,
+   * in chunks that each fit one event pattern. Computed once: at synthesis every role exists.
+   */
+  private roleChunks(): string[][] {
+    if (this.roleNameChunks) return this.roleNameChunks;
+    const stack = Stack.of(this);
+    const names = [...this.watchedRoleNames];
+    if (this.watchesStackRoles) {
+      for (const c of stack.node.findAll()) {
+        if (CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::IAM::Role' && Stack.of(c) === stack) {
+          names.push(c.ref);
+        }
+      }
+    }
+    const seen = new Set<string>();
+    const unique = names.filter((n) => {
+      const key = JSON.stringify(stack.resolve(n));
+      return seen.has(key) ? false : (seen.add(key), true);
+    });
+    const chunks: string[][] = [];
+    for (let i = 0; i < unique.length; i += ROLE_NAMES_PER_PATTERN) {
+      chunks.push(unique.slice(i, i + ROLE_NAMES_PER_PATTERN));
+    }
+    this.roleNameChunks = chunks;
+    return chunks;
+  }
+
+  /** The ROLE_CHANGE rule for chunk `index` of the watched role names. */
+  private addRoleChangeRule(index: number): events.Rule {
+    const rule = this.addCategoryRule(SageMakerThreatCategory.ROLE_CHANGE, roleChangePattern(Lazy.list({ produce: () => this.roleChunks()[index] })), index === 0 ? '' : `${index + 1}`);
+    this.roleChangeRules.push(rule);
+    return rule;
+  }
+
+  /** Adds a ROLE_CHANGE rule for each chunk beyond the first (called once, at synthesis). */
+  private addRoleChangeRulesForStackRoles(): void {
+    const chunks = this.roleChunks();
+    for (let i = this.roleChangeRules.length; i < chunks.length; i++) {
+      this.addRoleChangeRule(i);
+    }
   }
 
   /** The role of a watched workload (its `grantPrincipal`). */
@@ -361,8 +462,8 @@ export class SageMakerSecurityMonitoring extends Construct {
     }
   }
 
-  private addCategoryRule(category: SageMakerThreatCategory, eventPattern: events.EventPattern): events.Rule {
-    const rule = new events.Rule(this, `${category}Rule`, {
+  private addCategoryRule(category: SageMakerThreatCategory, eventPattern: events.EventPattern, suffix = ''): events.Rule {
+    const rule = new events.Rule(this, `${category}${suffix}Rule`, {
       description: `SageMaker incident playbook category ${category}: alerts on the API calls it lists`,
       eventPattern,
     });
@@ -393,20 +494,20 @@ export class SageMakerSecurityMonitoring extends Construct {
     });
     const fromThisRule = { ArnEquals: { 'aws:SourceArn': rule.ruleArn } };
     this.topic.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `Publish${category}Alerts`,
+      sid: `Publish${category}${suffix}Alerts`,
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['sns:Publish'],
       resources: [this.topic.topicArn],
       conditions: fromThisRule,
     }));
     this.deadLetterQueue.addToResourcePolicy(new iam.PolicyStatement({
-      sid: `Queue${category}UndeliveredAlerts`,
+      sid: `Queue${category}${suffix}UndeliveredAlerts`,
       principals: [new iam.ServicePrincipal('events.amazonaws.com')],
       actions: ['sqs:SendMessage'],
       resources: [this.deadLetterQueue.queueArn],
       conditions: fromThisRule,
     }));
-    this.rules[category] = rule;
+    if (!suffix) this.rules[category] = rule;
     return rule;
   }
 

@@ -35,7 +35,6 @@ const ENV_TAG = 'aws:RequestTag/secure-sagemaker:environment';
 const ROLES = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::IAM::Role')
   .map((id) => world.deployed({ 'Fn::GetAtt': [id, 'Arn'] }) as string);
 const roleArn = (prefix: string) => world.deployed({ 'Fn::GetAtt': [world.idOf(prefix, 'AWS::IAM::Role'), 'Arn'] }) as string;
-const roleName = (prefix: string) => roleArn(prefix).split('/').pop()!;
 const SERVED = `${ARTIFACTS}/models/churn/v1/model.tar.gz`;
 
 interface Attack {
@@ -281,10 +280,11 @@ function tamperingAttacks(): Attack[] {
       attacks.push({ what: `${category}: ${service}:${name}`, request: req(`${service}:${name}`, '*') });
     }
   }
-  const watched = ['ExploreNotebookRole', 'ExploreNotebookJobRole', 'ChurnTrainingTrainingRole', 'ChurnEndpointRole', 'PipelineRole'];
-  for (const r of watched) {
-    for (const name of ['AttachRolePolicy', 'PutRolePolicy', 'UpdateAssumeRolePolicy', 'TagRole', 'DeleteRolePermissionsBoundary']) {
-      attacks.push({ what: `RoleChange: iam:${name} on ${r}`, request: req(`iam:${name}`, roleArn(r)), params: { roleName: roleName(r) } });
+  // Every role of the stack is watched (watchStackRoles): the library's, aws-cdk-lib's handlers', the example's own.
+  for (const role of ROLES) {
+    const name = role.split('/').pop()!;
+    for (const event of ['AttachRolePolicy', 'PutRolePolicy', 'UpdateAssumeRolePolicy', 'TagRole', 'DeleteRolePermissionsBoundary']) {
+      attacks.push({ what: `RoleChange: iam:${event} on ${name}`, request: req(`iam:${event}`, role), params: { roleName: name } });
     }
   }
   return attacks;

@@ -124,7 +124,7 @@ describe('delivery: EventBridge may publish to the topic and the queue, and use 
   const QUEUE = `arn:aws:sqs:us-east-1:${ACCOUNT}:sagemaker-security-alerts-dlq`;
 
   test('the topic admits sns:Publish from each rule (aws:SourceArn), over TLS, and from no other rule', () => {
-    expect(ruleIds.length).toBe(6);
+    expect(ruleIds.length).toBe(6); // the six categories; this stack has no role, so no role-change rule
     for (const id of ruleIds) {
       const publish = { action: 'sns:Publish', resource: TOPIC, context: { 'aws:SourceArn': concrete(`${id}.Arn`), 'aws:SecureTransport': 'true' } };
       expect([id, evaluate([topicPolicy], publish)]).toEqual([id, 'Allow']);

@@ -129,12 +129,58 @@ describe('SageMakerSecurityMonitoring', () => {
       }
     });
 
-    test('by default there are six rules: no read-only exfiltration rule, no role-change rule', () => {
+    test('by default there are seven rules: no read-only exfiltration rule; the role-change rule watches every role of the stack', () => {
       const stack = newTestStack();
-      new SageMakerSecurityMonitoring(stack, 'Mon');
-      Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 6);
+      const monitoring = new SageMakerSecurityMonitoring(stack, 'Mon');
+      // Defined after the monitoring: collected at synthesis all the same.
+      const late = new iam.Role(stack, 'LateRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 7);
       expect(ruleOf(stack, 'DataExfiltration')).toBeUndefined();
+      const roleIds = Object.keys(Template.fromStack(stack).findResources('AWS::IAM::Role'));
+      expect(roleIds.length).toBeGreaterThanOrEqual(3);
+      const watched = ruleOf(stack, 'RoleChange').Properties.EventPattern.detail.requestParameters.roleName.map((r: any) => r.Ref);
+      expect(watched.sort()).toEqual(roleIds.sort());
+      expect(watched).toContain(stack.getLogicalId(late.node.defaultChild as iam.CfnRole));
+      expect(monitoring.roleChangeRules).toHaveLength(1);
+      expect(monitoring.rules.RoleChange).toBe(monitoring.roleChangeRules[0]);
+    });
+
+    test('watchStackRoles: false and no watched roles: six rules, no role-change rule', () => {
+      const stack = newTestStack();
+      new SageMakerSecurityMonitoring(stack, 'Mon', { watchStackRoles: false });
+      Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 6);
       expect(ruleOf(stack, 'RoleChange')).toBeUndefined();
+    });
+
+    test('a stack without roles gets no role-change rule (an empty pattern would not deploy)', () => {
+      const stack = newTestStack('S', { env: { account: '111111111111', region: 'us-east-1' } });
+      new SageMakerSecurityMonitoring(stack, 'Mon', { encryptionKey: new kms.Key(stack, 'Key') });
+      expect(ruleOf(stack, 'RoleChange')).toBeUndefined();
+    });
+
+    test('many roles are split over rules whose patterns each fit EventBridge\'s 2,048 characters; each role is in exactly one', () => {
+      const stack = newTestStack('S', { env: { account: '111111111111', region: 'us-east-1' } });
+      const monitoring = new SageMakerSecurityMonitoring(stack, 'Mon');
+      for (let i = 0; i < 60; i++) {
+        new iam.Role(stack, `Role${i}`, { roleName: `team-${String(i).padStart(2, '0')}-${'x'.repeat(56)}`, assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+      }
+      const template = Template.fromStack(stack);
+      const roleIds = Object.keys(template.findResources('AWS::IAM::Role'));
+      const rules = Object.entries(template.findResources('AWS::Events::Rule')).filter(([id]) => id.startsWith('MonRoleChange'));
+      expect(rules.length).toBeGreaterThan(1);
+      expect(monitoring.roleChangeRules).toHaveLength(rules.length);
+      const named = rules.flatMap(([, r]) => r.Properties.EventPattern.detail.requestParameters.roleName.map((n: any) => n.Ref));
+      expect(named.sort()).toEqual(roleIds.sort());
+      for (const [, r] of rules) {
+        // Deployed, each Ref is a role name of at most 64 characters (IAM's limit).
+        const deployed = JSON.stringify(r.Properties.EventPattern).replace(/\{"Ref":"[A-Za-z0-9]+"\}/g, `"${'n'.repeat(64)}"`);
+        expect(deployed.length).toBeLessThanOrEqual(2048);
+      }
+      // The topic admits each of them.
+      const topicPolicy = Object.values(template.findResources('AWS::SNS::TopicPolicy'))[0].Properties.PolicyDocument.Statement;
+      for (const [id] of rules) {
+        expect(topicPolicy.some((s: any) => JSON.stringify(s.Condition ?? {}).includes(id))).toBe(true);
+      }
     });
 
     test('alertOnReadOnlyEvents adds the exfiltration rule and DescribeNotebookInstance, enabled for all management events', () => {
@@ -154,7 +200,7 @@ describe('SageMakerSecurityMonitoring', () => {
     test('watchedRoles: IAM policy and trust changes of exactly those roles', () => {
       const stack = newTestStack('S', { env: { account: '111111111111', region: 'us-east-1' } });
       const role = new SageMakerWorkloadRole(stack, 'Watched');
-      new SageMakerSecurityMonitoring(stack, 'Mon', { watchedRoles: [role] });
+      new SageMakerSecurityMonitoring(stack, 'Mon', { watchedRoles: [role], watchStackRoles: false });
       expect(ruleOf(stack, 'RoleChange').Properties.EventPattern).toEqual({
         'source': ['aws.iam'],
         'detail-type': [CLOUDTRAIL],
