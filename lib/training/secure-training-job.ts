@@ -132,8 +132,10 @@ export interface SecureTrainingJobProps {
 
   /**
    * Key prefix in the environment's artifacts bucket where runs write their model and output
-   * (always the artifacts bucket: pass a key prefix, not an `s3://` URL). The training role may write
-   * there and nowhere else.
+   * (always the artifacts bucket: pass a key prefix, not an `s3://` URL). Each run writes under
+   * `<outputPrefix><job name>/`, and the training role may write under
+   * `<outputPrefix><jobNamePrefix>-` and nowhere else: a model published beside the runs (say
+   * `<outputPrefix>v1/`) is out of its reach.
    *
    * @default - `training/<jobNamePrefix>/`
    */
@@ -303,7 +305,10 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
     for (const input of props.inputs ?? []) {
       input.bucket.grantRead(this.trainingRole, input.prefix);
     }
-    env.artifactsBucket.grantWrite(this.trainingRole, this.outputPrefix);
+    // SageMaker writes each job's output under `<outputPrefix><job name>/`, and every job name
+    // starts with `<jobNamePrefix>-`: the role writes its jobs' output only, not the other keys of
+    // the prefix (a model published or served from `<outputPrefix>v1/` stays out of its reach).
+    env.artifactsBucket.grantWrite(this.trainingRole, `${this.outputPrefix}${this.jobNamePrefix}-`);
     this.grantTrainingRoleBasics(props.image);
 
     // The state machine role and the state machine.

@@ -399,7 +399,7 @@ const CASES: AttackerCase[] = [
     attacker: 'a compromised training or inference container',
     principals: [
       [jobRole, workloadAttacks(/datasets\/curated\/|notebooks\/team-a-explore\/|features\/team-a\//)],
-      [training, workloadAttacks(/datasets\/curated\/|models\/churn\//)],
+      [training, workloadAttacks(/datasets\/curated\/|models\/churn\/churn-/)],
       [endpointRole, workloadAttacks(/datacapture\/team-a-churn\/|Endpoints\/team-a-churn:/)
         .filter((a) => !(a.request.action === 's3:GetObject' && a.request.resource === SERVED))],
       [pipeline, workloadAttacks(/datasets\/curated\/|models\//)],
@@ -435,11 +435,9 @@ const CASES: AttackerCase[] = [
   },
 ];
 
-// Served-artifact writes by the roles that may publish models are alerted, not denied: promotion
-// is their job (the preventive half, pinned releases, is issue 14's promotion state machine).
+// Served-artifact writes by the role that publishes models (the pipeline) are alerted, not denied:
+// promotion is its job. The training role writes only its own jobs' output, so it is denied.
 const ALERTED_BY_DESIGN = new Set([
-  `${training.name} s3:PutObject on the served model`, `${training.name} s3:DeleteObject on the served model`,
-  `${training.name} s3:DeleteObjectVersion on the served model`,
   `${pipeline.name} s3:PutObject on the served model`, `${pipeline.name} s3:DeleteObject on the served model`,
   `${pipeline.name} s3:DeleteObjectVersion on the served model`,
 ]);

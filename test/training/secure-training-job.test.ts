@@ -150,7 +150,8 @@ describe('SecureTrainingJob', () => {
         { Effect: 'Allow', Action: 's3:ListBucket', Resource: `<${data}.Arn>`, Condition: { StringLike: { 's3:prefix': 'datasets/churn/*' } } },
         { Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: `<${data}.Arn>` },
         { Effect: 'Allow', Action: 'kms:Decrypt', Resource: KEY, Condition: s3ViaBucket(data) },
-        { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], Resource: `<${artifacts}.Arn>/training/churn/*` },
+        // Its own jobs' output only (`<output prefix><job name>/`), not the whole prefix.
+        { Effect: 'Allow', Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], Resource: `<${artifacts}.Arn>/training/churn/churn-*` },
         { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: KEY, Condition: s3ViaBucket(artifacts) },
         { Sid: 'TrainingLogGroup', Effect: 'Allow', Action: 'logs:CreateLogGroup', Resource: logGroup },
         { Sid: 'OwnLogStreamsOnly', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${logGroup}:log-stream:churn-*` },
@@ -361,7 +362,7 @@ describe('SecureTrainingJob', () => {
         expect.stringMatching(/DataBucket.*\/churn\/validation\/\*$/),
       ]);
       const writes = statementsOf(stack, 'TrainTrainingRolePermissions').filter((s) => [s.Action].flat().includes('s3:PutObject'));
-      expect(writes.map((s) => render(s.Resource))).toEqual([expect.stringMatching(/ArtifactsBucket.*\/training\/churn\/\*$/)]);
+      expect(writes.map((s) => render(s.Resource))).toEqual([expect.stringMatching(/ArtifactsBucket.*\/training\/churn\/churn-\*$/)]);
     });
 
     test('hyperparameters, tags, instance type and count, volume size and max runtime are honoured', () => {
@@ -395,7 +396,7 @@ describe('SecureTrainingJob', () => {
       const { stack, job } = newJob({ outputPrefix: 'models/churn/' });
       expect(task(stack).Parameters.OutputDataConfig.S3OutputPath).toBe('s3://<SecureSageMakerEnvironmentArtifactsBucketE19AAD92>/models/churn');
       const writes = statementsOf(stack, 'TrainTrainingRolePermissions').filter((s) => [s.Action].flat().includes('s3:PutObject'));
-      expect(writes.map((s) => render(s.Resource))).toEqual([expect.stringMatching(/ArtifactsBucket.*\/models\/churn\/\*$/)]);
+      expect(writes.map((s) => render(s.Resource))).toEqual([expect.stringMatching(/ArtifactsBucket.*\/models\/churn\/churn-\*$/)]);
       expect(render(stack.resolve(job.outputS3Url))).toBe('s3://<SecureSageMakerEnvironmentArtifactsBucketE19AAD92>/models/churn/');
       expect(render(stack.resolve(job.modelDataUrl('run-42'))))
         .toBe('s3://<SecureSageMakerEnvironmentArtifactsBucketE19AAD92>/models/churn/churn-run-42/output/model.tar.gz');
