@@ -73,7 +73,7 @@ export const ACTION_REVIEW: ActionReview[] = [
   },
   {
     actions: sm('CreateNotebookInstanceLifecycleConfig', 'UpdateNotebookInstanceLifecycleConfig', 'CreateStudioLifecycleConfig'),
-    reason: 'Alerted, not denied: SageMakerSecurityMonitoring\'s ConfigurationChange rule reports each call. A deny would bind the deployment role too (through the SCPs), and the library deploys its own scripts; an allowlist of the library\'s scripts on the notebook, domain, profile, space and app requests is a later step (docs/limits.md).',
+    reason: 'Alerted, not denied: SageMakerSecurityMonitoring\'s ConfigurationChange rule reports each call. A deny would bind the deployment role too (through the SCPs), and the library deploys its own scripts. Which scripts run is judged where they are attached: the notebook, domain, profile, space and app requests name only the allowed configurations (lifecycleConfigArns, ForeignNotebookLifecycleConfig, ForeignStudioLifecycleConfig).',
   },
   {
     actions: sm('StartNotebookInstance', 'StartMonitoringSchedule', 'StartInferenceExperiment', 'StartMlflowTrackingServer', 'UpdateMonitoringAlert'),

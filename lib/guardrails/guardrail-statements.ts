@@ -29,6 +29,11 @@ export interface GuardrailInputs {
   readonly maxRuntimeSeconds: number;
   /** Entries of `UNGUARDED_ACTIONS` the guardrails do not deny. */
   readonly permittedUnguardedActions: string[];
+  /**
+   * The lifecycle configurations notebooks and Studio may run (may be a lazy list); empty: not
+   * restricted.
+   */
+  readonly lifecycleConfigArns: string[];
 }
 
 /** A deny statement and the service area it belongs to (policies are split along areas). */
@@ -154,6 +159,22 @@ export function foreignSecurityGroupsStatement(ids: string[]): GuardrailStatemen
   return deny('network', 'ForeignSecurityGroups', ALL, {
     'ForAnyValue:StringNotEquals': { 'sagemaker:VpcSecurityGroupIds': ids },
   });
+}
+
+/**
+ * The denies on lifecycle configurations outside `arns`, for notebook instances and for Studio
+ * (domains, user profiles, spaces, apps). ForAnyValue: a request that names none does not match.
+ * `arns` may be a lazy list (the configurations of workloads added after the guardrails).
+ */
+export function foreignLifecycleConfigStatements(arns: string[]): GuardrailStatement[] {
+  return [
+    catalogueDeny('notebook-studio', 'ForeignNotebookLifecycleConfig', ALL, {
+      'ForAnyValue:ArnNotLike': { 'sagemaker:NotebookInstanceLifecycleConfigArns': arns },
+    }),
+    catalogueDeny('notebook-studio', 'ForeignStudioLifecycleConfig', ALL, {
+      'ForAnyValue:ArnNotLike': { 'sagemaker:StudioLifecycleConfigArns': arns },
+    }),
+  ];
 }
 
 /** A deny on a key ARN that the request names and that is not one of `arns` (absent keys are left to the other statements). */
@@ -285,6 +306,11 @@ export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
     }
     // Notebook, Studio and MLflow URLs (CreatePresigned*Url), and Partner AI App URLs.
     s.push(deny('access', 'PresignedUrlNetwork', sm('CreatePresigned*Url', 'CreatePartnerAppPresignedUrl'), conditions));
+  }
+
+  // --- notebook-studio: only the allowed lifecycle scripts (they run in every app of a domain) ---
+  if (i.lifecycleConfigArns.length > 0) {
+    s.push(...foreignLifecycleConfigStatements(i.lifecycleConfigArns));
   }
 
   // --- tags: one statement per key (keys inside one Null operator are ANDed) --------------------

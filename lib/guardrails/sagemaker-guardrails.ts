@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct, IConstruct } from 'constructs';
-import { foreignSecurityGroupsStatement, GuardrailInputs, GuardrailStatement, guardrailStatements, UNGUARDED_ACTIONS } from './guardrail-statements';
+import { foreignLifecycleConfigStatements, foreignSecurityGroupsStatement, GuardrailInputs, GuardrailStatement, guardrailStatements, UNGUARDED_ACTIONS } from './guardrail-statements';
 import { AgreementInputs, workloadDisagreements } from './workload-agreement';
 import { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
@@ -142,6 +142,18 @@ export interface SageMakerGuardrailsProps {
   readonly presignedUrlVpcEndpointIds?: string[];
 
   /**
+   * The lifecycle configurations (by ARN; `*` and `?` allowed) that notebook instances and Studio
+   * domains, user profiles, spaces and apps may run. A request naming any other is denied, so
+   * nobody slips a script into a notebook or into every app of a domain. The configurations of
+   * `workloads` (`SecureNotebook`, `SecureStudioDomain`: their `lifecycleConfigArns`) join the
+   * list, including workloads added later; at most 10 in all.
+   *
+   * @default - the lifecycle configurations of `workloads`; none among them: not restricted
+   * (creations and changes of lifecycle configurations are still alerted)
+   */
+  readonly lifecycleConfigArns?: string[];
+
+  /**
    * Tag keys every created SageMaker resource must carry (`aws:RequestTag/<key>`, at most 5).
    *
    * @default - no tag is required
@@ -226,6 +238,9 @@ export class SageMakerGuardrails extends Construct {
    */
   public static readonly UNGUARDED_ACTIONS: string[] = [...UNGUARDED_ACTIONS];
 
+  /** Most lifecycle configurations `lifecycleConfigArns` and the workloads may allow together. */
+  public static readonly MAX_LIFECYCLE_CONFIGS = 10;
+
   /** Largest allowlists accepted (they keep every managed policy, the boundary and each SCP under IAM's limits). */
   public static readonly MAX_SUBNETS = 16;
   /** Largest number of allowed security groups. */
@@ -284,6 +299,9 @@ export class SageMakerGuardrails extends Construct {
   private readonly workloadList: ec2.IConnectable[] = [];
   /** The allowed security groups as resolved at synth time (workloads added later included). */
   private readonly securityGroupIdList: string[];
+  private readonly fixedLifecycleConfigArns: string[];
+  private readonly lifecycleConfigArnList: string[];
+  private readonly lifecycleConfigsAtConstruction: boolean;
   /** Whether the ForeignSecurityGroups statement was in the policies when they were split. */
   private readonly securityGroupsAtConstruction: boolean;
   private readonly agreement: AgreementInputs;
@@ -309,6 +327,9 @@ export class SageMakerGuardrails extends Construct {
     (props.workloads ?? []).forEach((w) => this.addWorkload(w));
     this.securityGroupIdList = Lazy.uncachedList({ produce: () => this.currentSecurityGroupIds() });
     this.securityGroupsAtConstruction = this.currentSecurityGroupIds().length > 0;
+    this.fixedLifecycleConfigArns = props.lifecycleConfigArns ?? [];
+    this.lifecycleConfigArnList = Lazy.uncachedList({ produce: () => this.currentLifecycleConfigArns() });
+    this.lifecycleConfigsAtConstruction = this.currentLifecycleConfigArns().length > 0;
     const inputs = this.inputs(env, props);
     this.statements = guardrailStatements(inputs);
     this.agreement = {
@@ -408,6 +429,12 @@ export class SageMakerGuardrails extends Construct {
     this.attachTo(role);
   }
 
+  /** The allowed lifecycle configurations known now: explicit ones, then the workloads'. */
+  private currentLifecycleConfigArns(): string[] {
+    const arns = [...this.fixedLifecycleConfigArns, ...this.workloadList.flatMap(workloadLifecycleConfigArns)];
+    return [...new Set(arns)];
+  }
+
   /** The allowed security group IDs known now: explicit ones, then the workloads'. */
   private currentSecurityGroupIds(): string[] {
     const ids = [...this.fixedSecurityGroupIds, ...this.workloadList.flatMap(workloadSecurityGroupIds)];
@@ -420,6 +447,16 @@ export class SageMakerGuardrails extends Construct {
       return;
     }
     this.finalized = true;
+    if (!this.lifecycleConfigsAtConstruction && this.currentLifecycleConfigArns().length > 0) {
+      // Workloads added after construction brought the first lifecycle configurations: the
+      // catalogue denies join the last deny policy and SCP (not the boundary).
+      for (const late of foreignLifecycleConfigStatements(this.lifecycleConfigArnList)) {
+        this.statements.push(late);
+        this.policies[this.policies.length - 1].addStatements(late.statement);
+        this.scpGroups[this.scpGroups.length - 1].push(late.statement);
+        this.scpDocs[this.scpDocs.length - 1].addStatements(late.statement);
+      }
+    }
     const ids = this.currentSecurityGroupIds();
     if (ids.length === 0) {
       if (!this.organizationWide) {
@@ -443,6 +480,10 @@ export class SageMakerGuardrails extends Construct {
   private validateAtSynth(): string[] {
     const errors: string[] = [];
     const ids = this.currentSecurityGroupIds();
+    const lifecycleConfigs = this.currentLifecycleConfigArns();
+    if (lifecycleConfigs.length > SageMakerGuardrails.MAX_LIFECYCLE_CONFIGS) {
+      errors.push(`\`lifecycleConfigArns\` and the workloads admit ${lifecycleConfigs.length} lifecycle configurations; at most ${SageMakerGuardrails.MAX_LIFECYCLE_CONFIGS} are accepted so that every guardrail policy stays under IAM's and AWS Organizations' size limits. Share one lifecycle configuration between notebooks, or split the workloads between two guardrails.`);
+    }
     if (ids.length > SageMakerGuardrails.MAX_SECURITY_GROUPS) {
       errors.push(`\`workloads\` + \`securityGroups\` + \`securityGroupIds\` admit ${ids.length} security groups; at most ${SageMakerGuardrails.MAX_SECURITY_GROUPS} are accepted so that every guardrail policy stays under IAM's and AWS Organizations' size limits. Share security groups between workloads, or split the workloads between two guardrails.`);
     }
@@ -640,6 +681,8 @@ export class SageMakerGuardrails extends Construct {
       requiredTags: props.requiredTags ?? [],
       maxRuntimeSeconds: this.maxRuntimeSeconds(props.maxJobRuntime),
       permittedUnguardedActions: this.permittedUnguardedActions(props.permitUnguardedActions ?? []),
+      // Lazy: the configurations of workloads added later join the list.
+      lifecycleConfigArns: this.lifecycleConfigsAtConstruction ? this.lifecycleConfigArnList : [],
     };
 
     this.checkList('subnetIds', inputs.subnetIds, SageMakerGuardrails.MAX_SUBNETS, /^subnet-[0-9a-f]{8,17}$/, props.subnetIds === undefined ? 0 : 1);
@@ -660,6 +703,9 @@ export class SageMakerGuardrails extends Construct {
       }
     }
     this.checkList('requiredTags', inputs.requiredTags, SageMakerGuardrails.MAX_REQUIRED_TAGS, TAG_KEY_PATTERN, 0, TAG_KEY_RULE);
+    this.checkList('lifecycleConfigArns', this.fixedLifecycleConfigArns, SageMakerGuardrails.MAX_LIFECYCLE_CONFIGS,
+      /^arn:aws[a-z-]*:sagemaker:[a-z0-9*?-]+:(\d{12}|[*?]+):(notebook-instance-lifecycle-config|studio-lifecycle-config)\/.+$/, 0,
+      'a lifecycle configuration ARN: arn:aws:sagemaker:<region>:<account>:notebook-instance-lifecycle-config/<name> or ...:studio-lifecycle-config/<name>');
     return inputs;
   }
 
@@ -761,6 +807,12 @@ function workloadSecurityGroupIds(workload: ec2.IConnectable): string[] {
     groups.push(job);
   }
   return groups.map((sg) => sg.securityGroupId);
+}
+
+/** The lifecycle configurations a workload runs (`SecureNotebook`, `SecureStudioDomain`). */
+function workloadLifecycleConfigArns(workload: ec2.IConnectable): string[] {
+  const arns = (workload as unknown as { lifecycleConfigArns?: unknown }).lifecycleConfigArns;
+  return Array.isArray(arns) ? arns.filter((a): a is string => typeof a === 'string') : [];
 }
 
 /** The statement without its Sid (the boundary: every character counts). */

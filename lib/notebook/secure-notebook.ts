@@ -306,6 +306,13 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
   /** The lifecycle configuration. */
   public readonly lifecycleConfig: sagemaker.CfnNotebookInstanceLifecycleConfig;
 
+  /**
+   * The ARNs the notebook's lifecycle configuration is known by (its name as given, and in lower
+   * case, as SageMaker writes names in ARNs): `SageMakerGuardrails` allows exactly these when the
+   * notebook is one of its `workloads`.
+   */
+  public readonly lifecycleConfigArns: string[];
+
   /** The environment. */
   public readonly environment: ISageMakerEnvironment;
 
@@ -464,6 +471,11 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
       onStart: [{ content: Fn.base64(onStart) }],
       onCreate: [{ content: Fn.base64(onCreate) }],
     });
+
+    const lifecycleArn = (name: string) => Stack.of(this).formatArn({ service: 'sagemaker', resource: 'notebook-instance-lifecycle-config', resourceName: name });
+    this.lifecycleConfigArns = Token.isUnresolved(this.notebookName) || this.notebookName === this.notebookName.toLowerCase()
+      ? [lifecycleArn(this.notebookName)]
+      : [lifecycleArn(this.notebookName), lifecycleArn(this.notebookName.toLowerCase())];
 
     this.notebook = new sagemaker.CfnNotebookInstance(this, 'Resource', {
       notebookInstanceName: this.notebookName,

@@ -240,6 +240,12 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
   /** The JupyterLab lifecycle configuration (SDK defaults). */
   public readonly lifecycleConfig: sagemaker.CfnStudioLifecycleConfig;
 
+  /**
+   * The ARN of the domain's lifecycle configuration, in a list: `SageMakerGuardrails` allows it
+   * when the domain is one of its `workloads`.
+   */
+  public readonly lifecycleConfigArns: string[];
+
   /** The environment. */
   public readonly environment: ISageMakerEnvironment;
 
@@ -368,6 +374,7 @@ export class SecureStudioDomain extends Resource implements ec2.IConnectable, ia
       studioLifecycleConfigAppType: 'JupyterLab',
       studioLifecycleConfigContent: Fn.base64(script),
     });
+    this.lifecycleConfigArns = [this.lifecycleConfig.attrStudioLifecycleConfigArn];
 
     // Sharing: off, or to an encrypted prefix of the artifacts bucket.
     const sharingPrefix = `${this.workspacePrefix}shared-notebooks/`;

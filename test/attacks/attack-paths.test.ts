@@ -253,6 +253,15 @@ function controlPlaneAttacks(): Attack[] {
     { what: 'a labeling job for the public crowd', request: req('sagemaker:CreateLabelingJob', '*', { 'sagemaker:VolumeKmsKeyArn': KEY, 'sagemaker:OutputKmsKeyArn': KEY, 'sagemaker:WorkteamType': 'public-crowd' }) },
     { what: 'human review by the public crowd', request: req('sagemaker:CreateFlowDefinition', '*', { 'sagemaker:WorkteamType': 'public-crowd' }) },
     { what: 'a space with remote access', request: req('sagemaker:UpdateSpace', '*', { 'sagemaker:RemoteAccess': 'ENABLED' }) },
+    // persistence: a lifecycle script of the attacker's in every app of the domain, or in a notebook
+    ...['UpdateDomain', 'UpdateUserProfile', 'CreateSpace', 'CreateApp'].map((action) => ({
+      what: `${action} with the attacker's Studio lifecycle script`,
+      request: req(`sagemaker:${action}`, '*', { 'sagemaker:StudioLifecycleConfigArns': [arn('sagemaker', 'studio-lifecycle-config/persist')] }),
+    })),
+    ...['CreateNotebookInstance', 'UpdateNotebookInstance'].map((action) => ({
+      what: `${action} with the attacker's lifecycle script`,
+      request: req(`sagemaker:${action}`, '*', { 'sagemaker:NotebookInstanceLifecycleConfigArns': [arn('sagemaker', 'notebook-instance-lifecycle-config/persist')] }),
+    })),
     { what: 'remote debugging into a training container', request: req('sagemaker:UpdateTrainingJob', '*', { 'sagemaker:EnableRemoteDebug': 'true' }) },
     { what: 'a notebook with root access', request: req('sagemaker:CreateNotebookInstance', '*', { 'sagemaker:RootAccess': 'Enabled' }) },
     { what: 'a notebook with direct internet', request: req('sagemaker:CreateNotebookInstance', '*', { 'sagemaker:DirectInternetAccess': 'Enabled' }) },

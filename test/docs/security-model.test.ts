@@ -255,6 +255,7 @@ function buildUniverse(): Universe {
     presignedUrlSourceIps: ['192.0.2.0/24'],
     presignedUrlVpcEndpointIds: ['vpce-0123456789abcdef0'],
     requiredTags: ['cost-center'],
+    lifecycleConfigArns: ['arn:aws:sagemaker:us-east-1:111122223333:studio-lifecycle-config/sdk-defaults'],
   });
   new SageMakerSecurityMonitoring(stack, 'Monitoring', { environment: env, configRules: true });
   const template = Template.fromStack(stack);

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { SecureMlPlatformStack } from '../../examples/secure-ml-platform';
 import { SageMakerEndpointService, SageMakerGuardrails } from '../../lib';
 import { newTestApp } from '../helpers/compliance';
-import { asDeployed } from '../helpers/deployed';
+import { asDeployed, DEPLOYED_ACCOUNT, DEPLOYED_REGION } from '../helpers/deployed';
 import { denyingStatements, evaluate, PolicyJson, RequestContext } from '../helpers/iam-eval';
 
 // The guardrails must not deny what the library itself does. The main example carries them on
@@ -132,6 +132,12 @@ function libraryRequests(): LibraryRequest[] {
     put(ctx, 'sagemaker:VpcSubnets', p.SubnetId ? [p.SubnetId] : undefined);
     put(ctx, 'sagemaker:VpcSecurityGroupIds', p.SecurityGroupIds);
     put(ctx, 'sagemaker:MinimumInstanceMetadataServiceVersion', p.InstanceMetadataServiceConfiguration?.MinimumInstanceMetadataServiceVersion);
+    // SageMaker sends the lifecycle configuration by ARN, named as its resource names it.
+    const configId = template.Resources[nb.id].Properties.LifecycleConfigName?.['Fn::GetAtt']?.[0];
+    if (configId) {
+      const name = template.Resources[configId].Properties.NotebookInstanceLifecycleConfigName;
+      put(ctx, 'sagemaker:NotebookInstanceLifecycleConfigArns', [`arn:aws:sagemaker:${DEPLOYED_REGION}:${DEPLOYED_ACCOUNT}:notebook-instance-lifecycle-config/${name}`]);
+    }
     tagKeys(ctx, p.Tags);
     out.push({ what: `notebook instance ${p.NotebookInstanceName}`, request: { action: 'sagemaker:CreateNotebookInstance', context: ctx } });
   }
@@ -154,11 +160,16 @@ function libraryRequests(): LibraryRequest[] {
     put(ctx, 'sagemaker:VpcSubnets', p.SubnetIds);
     put(ctx, 'sagemaker:VpcSecurityGroupIds', [...(p.DefaultUserSettings?.SecurityGroups ?? []), ...(p.DomainSettings?.SecurityGroupIds ?? [])]);
     put(ctx, 'sagemaker:InstanceTypes', instanceTypesIn(p.DefaultUserSettings));
+    const lifecycleConfigs = p.DefaultUserSettings?.JupyterLabAppSettings?.LifecycleConfigArns;
+    put(ctx, 'sagemaker:StudioLifecycleConfigArns', lifecycleConfigs);
     tagKeys(ctx, p.Tags);
     out.push({ what: `Studio domain ${p.DomainName}`, request: { action: 'sagemaker:CreateDomain', context: ctx } });
-    // The apps a user opens: the JupyterServer app (instance type `system`) and the default JupyterLab space.
+    // The apps a user opens: the JupyterServer app (instance type `system`) and the default
+    // JupyterLab space, which runs the domain's lifecycle configuration.
     for (const type of ['system', ...instanceTypesIn(p.DefaultUserSettings)]) {
-      out.push({ what: `Studio app on ${type}`, request: { action: 'sagemaker:CreateApp', context: { 'sagemaker:InstanceTypes': [type] } } });
+      const appRequest: Ctx = { 'sagemaker:InstanceTypes': [type] };
+      if (type !== 'system') put(appRequest, 'sagemaker:StudioLifecycleConfigArns', lifecycleConfigs);
+      out.push({ what: `Studio app on ${type}`, request: { action: 'sagemaker:CreateApp', context: appRequest } });
     }
   }
   for (const u of resources('AWS::SageMaker::UserProfile')) {

@@ -10,7 +10,7 @@ import { GuardrailInputs, guardrailStatements } from '../../lib/guardrails/guard
  * test/guardrails/action-coverage.test.ts fails on an action in neither column.
  */
 
-/** Inputs under which every statement exists (pinned subnets, groups, keys; presigned-URL networks; a required tag). */
+/** Inputs under which every statement exists (pinned subnets, groups, keys; presigned-URL networks; a required tag; a lifecycle allowlist). */
 export const COVERAGE_INPUTS: GuardrailInputs = {
   subnetIds: ['subnet-0123456789abcdef0'],
   securityGroupIds: ['sg-0123456789abcdef0'],
@@ -24,6 +24,7 @@ export const COVERAGE_INPUTS: GuardrailInputs = {
   requiredTags: ['cost-center'],
   maxRuntimeSeconds: 3600,
   permittedUnguardedActions: [],
+  lifecycleConfigArns: ['arn:aws:sagemaker:us-east-1:111122223333:studio-lifecycle-config/sdk-defaults'],
 };
 
 /** Every SageMaker action of the catalogue, as `sagemaker:Name`. */
