@@ -18,7 +18,7 @@ import type { ISageMakerEnvironment } from '../environment/interfaces';
 import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
 import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge, optOut } from '../private/acknowledge';
+import { acknowledge, acknowledgeImportedValue, optOut } from '../private/acknowledge';
 import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
@@ -403,6 +403,7 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         'SageMakerSecurity-LogGroupRetained');
     }
     allowLogGroupsToUseKey(this, env.key, [logGroupName]);
+    acknowledgeImportedValue(this.logGroup.node.defaultChild as logs.CfnLogGroup, env.key.keyArn, 'log group\'s KmsKeyId (the environment\'s customer managed key)', 'CT.CLOUDWATCH.PR.3');
 
     // The model role.
     this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of the model of endpoint ${this.endpointName}` });

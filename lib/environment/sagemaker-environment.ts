@@ -14,7 +14,7 @@ import {
 } from './key-policy';
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
 import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
-import { acknowledge, FINDINGS, RuleId } from '../private/acknowledge';
+import { acknowledge, acknowledgeImportedValue, FINDINGS, RuleId } from '../private/acknowledge';
 import { PrefixGrants } from '../private/bucket-grants';
 import { applyBucketHygiene } from '../private/bucket-hygiene';
 import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
@@ -556,6 +556,7 @@ function createEnvironmentLogGroup(env: ISageMakerEnvironment, scope: Construct,
     retention: env.logRetention,
     removalPolicy: env.removalPolicy,
   });
+  acknowledgeImportedValue(group.node.defaultChild as logs.CfnLogGroup, env.key.keyArn, 'log group\'s KmsKeyId (the environment\'s customer managed key)', 'CT.CLOUDWATCH.PR.3');
   if (env.removalPolicy !== RemovalPolicy.RETAIN) {
     acknowledge(group, `The environment ${env.environmentName} is a sandbox (removalPolicy ${env.removalPolicy}): its log groups are deleted with the stack by the user's named opt-out.`,
       'SageMakerSecurity-LogGroupRetained');

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, AspectPriority, Aspects, CfnResource, Duration, IAspect, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, AspectPriority, Aspects, CfnResource, Duration, IAspect, Lazy, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as config from 'aws-cdk-lib/aws-config';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { CATEGORY_EVENTS, ROLE_CHANGE_EVENTS, SageMakerThreatCategory } from './threat-categories';
 import { ISageMakerEnvironment } from '../environment/interfaces';
+import { grantsForAwsResourcesOnlyStatement } from '../environment/key-policy';
 import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, acknowledgeControls } from '../private/acknowledge';
@@ -208,6 +209,11 @@ export class SageMakerSecurityMonitoring extends Construct {
     const env = props.environment ?? (props.encryptionKey ? undefined : SageMakerEnvironment.of(this));
     const key: kms.IKey = props.encryptionKey ?? env!.key;
     const stack = Stack.of(this);
+    if (props.encryptionKey && Resource.isOwnedResource(props.encryptionKey) && props.encryptionKey !== env?.key) {
+      // A key of this app for the alerts alone: nobody may hand a grant on it to a principal of
+      // their choosing (AWS Control Tower CT.KMS.PR.3), as on the environment's key.
+      props.encryptionKey.addToResourcePolicy(grantsForAwsResourcesOnlyStatement());
+    }
     if (props.trail && !env) {
       throw validationError(this, 'MonitoringTrailWithoutEnvironment',
         '`trail` records the data events of an environment\'s buckets and uses its key, bucket and log group: pass `environment` as well, or rely on the organization trail (leave `trail` unset).');

@@ -19,7 +19,7 @@ import { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces'
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerNetwork } from '../environment/sagemaker-network';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge, FINDINGS, optOut } from '../private/acknowledge';
+import { acknowledge, acknowledgeImportedValue, FINDINGS, optOut } from '../private/acknowledge';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
 import { validateWorkloadInstanceType } from '../private/instance-types';
@@ -493,6 +493,9 @@ export class SecureNotebook extends Resource implements ISecureNotebook, ec2.ICo
     });
     // The policies must exist before the instance starts and runs its lifecycle script.
     this.notebook.node.addDependency(this.role, this.jobRole);
+    // In a stack of its own, the environment's subnet arrives as an import (Control Tower's rules
+    // on notebooks' VPC and internet access cannot follow it).
+    acknowledgeImportedValue(this.notebook, subnetIds[0], 'notebook\'s subnet (the environment\'s), with DirectInternetAccess Disabled and the notebook\'s security group', 'CT.SAGEMAKER.PR.1', 'CT.SAGEMAKER.PR.2');
     Tags.of(this).add(NOTEBOOK_OWNER_TAG, this.notebookName);
 
     if (props.allowRootAccess) {

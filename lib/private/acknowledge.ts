@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Reference, Stack, Token, Tokenization, Validations } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -117,4 +117,26 @@ export function acknowledgeControls(resource: CfnResource, reason: string, ...co
   if (added.length > 0) {
     resource.addMetadata(CONTROL_TOWER_METADATA, [...existing, ...added]);
   }
+}
+
+/**
+ * Acknowledges the Control Tower `controls` on `resource` when `value` (a subnet ID, a key ARN) will
+ * be written as an import: a reference to a resource of another stack, or an `Fn::ImportValue`.
+ * The controls' Guard rules accept a literal or a reference within the template and cannot follow
+ * an import to the resource it names, so a correctly configured resource fails them in a
+ * multi-stack layout. A literal, or a reference within the stack, is judged as it is.
+ */
+export function acknowledgeImportedValue(resource: CfnResource, value: string, what: string, ...controls: string[]): void {
+  if (!Token.isUnresolved(value)) return;
+  const stack = Stack.of(resource);
+  const others = Tokenization.reverseString(value).tokens
+    .filter((t): t is Reference => t instanceof Reference)
+    .map((r) => Stack.of(r.target))
+    .filter((s) => s !== stack);
+  const imported = JSON.stringify(stack.resolve(value)).includes('Fn::ImportValue');
+  if (others.length === 0 && !imported) return;
+  const from = others.length > 0 ? `stack ${others[0].stackName}` : 'an exported value';
+  acknowledgeControls(resource,
+    `The ${what} is set, from ${from}: the template holds it as Fn::ImportValue, which the control's Guard rule cannot follow to the resource it names (it accepts literals and references within the template).`,
+    ...controls);
 }

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, IPolicyValidationPlugin, Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { buildStacks } from '../../examples/secure-ml-platform';
 import { SageMakerCompliance, SageMakerEnvironment } from '../../lib';
+import { AcknowledgingControlTowerPlugin } from '../../lib/nag/control-tower';
 import { CONTROL_TOWER_METADATA } from '../../lib/private/acknowledge';
 import { collectFindings, formatFindings, newTestApp } from '../helpers/compliance';
 
@@ -109,5 +110,46 @@ describe('AWS Control Tower proactive controls over the written templates', () =
     SageMakerCompliance.applyTo(other);
     expect(() => SageMakerCompliance.applyTo(other, { controlTower: new CfnGuardValidator() }))
       .toThrow(/already called on the app with other options \(.*controlTower=off, now .*controlTower=cdk-validator-cfnguard\)/);
+  });
+});
+
+describe('AWS Control Tower proactive controls over multi-stack layouts', () => {
+  // The consumer apps as users write them: the environment in one stack, workloads in others.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const consumer = (name: string): App => (require(path.join(__dirname, '..', 'consumers', name)) as { build: (a: App) => App }).build(newTestApp());
+  const templatesOf = (app: App) => fs.readdirSync(app.outdir).filter((f) => f.endsWith('.template.json')).map((f) => path.join(app.outdir, f));
+  const allViolations = (app: App, plugin: IPolicyValidationPlugin) => {
+    const templatePaths = templatesOf(app);
+    const stackTemplates = templatePaths.map((templatePath) => ({
+      stackConstructPath: path.basename(templatePath, '.template.json'), templatePath, accountId: undefined, region: undefined,
+    }));
+    const report = plugin.validate({ templatePaths, stackTemplates, appConstruct: app });
+    return report.violations.flatMap((v) => {
+      const control = /\[(CT\.[A-Z0-9]+\.PR\.\d+)\]/.exec(`${v.description} ${v.fix}`)?.[1] ?? v.ruleName;
+      return v.violatingResources.map((r) => `${control} ${path.basename(r.templatePath ?? '')} ${r.resourceLogicalId}`);
+    }).sort();
+  };
+
+  test('platform and team stacks: only the user\'s own resource fails (its ECR repository); the imported subnet and key are acknowledged', () => {
+    const app = consumer('platform-and-team-stacks');
+    app.synth();
+    expect(allViolations(app, new AcknowledgingControlTowerPlugin(new CfnGuardValidator()))).toEqual(['CT.ECR.PR.1 TeamA.template.json Images2D38C313']);
+    // Not vacuous: without the acknowledgements, the team stacks' notebook and log groups fail.
+    const raw = allViolations(app, new CfnGuardValidator({ controlTowerRulesEnabled: false, rules: ['CT.SAGEMAKER.PR.1', 'CT.SAGEMAKER.PR.2', 'CT.CLOUDWATCH.PR.3'].map(ruleFile) }));
+    expect(raw).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^CT\.SAGEMAKER\.PR\.1 TeamA\.template\.json Notebook/),
+      expect.stringMatching(/^CT\.SAGEMAKER\.PR\.2 TeamA\.template\.json Notebook/),
+      expect.stringMatching(/^CT\.CLOUDWATCH\.PR\.3 TeamB\.template\.json EndpointLogGroup/),
+    ]));
+    // The platform stack's own resources reference within the template: judged as they are.
+    expect(raw.filter((v) => v.includes('Platform.template.json'))).toEqual([]);
+  });
+
+  test('a key of the user\'s for the alerts meets CT.KMS.PR.3, and a flow-log key from another stack is acknowledged', () => {
+    for (const name of ['regional-monitoring', 'byo-key']) {
+      const app = consumer(name);
+      app.synth();
+      expect([name, allViolations(app, new AcknowledgingControlTowerPlugin(new CfnGuardValidator()))]).toEqual([name, []]);
+    }
   });
 });
