@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CustomResourceProviderBase, Duration, Names, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -233,6 +233,17 @@ export interface SecureEndpointProps {
    * @default - a new topic encrypted with the environment's key, TLS-only
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * Make the served model artifact write-once: its bucket's policy denies every write to the
+   * object without `If-None-Match: *` (so only a first upload succeeds) and every delete of it or
+   * of its versions, to every principal. A new model version is a new key, served by updating
+   * `modelData`. `false` (warned) keeps the object writable by whoever IAM allows, with the
+   * served-artifact alert only.
+   *
+   * @default true
+   */
+  readonly writeOnceModelArtifact?: boolean;
 }
 
 /**
@@ -412,6 +423,12 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     Tags.of(this.role).add(EXECUTION_ROLE_TAG, env.environmentName);
     this.grantPrincipal = this.role;
     this.grantModelArtifact(modelData);
+    if (props.writeOnceModelArtifact ?? true) {
+      this.protectServedArtifact(modelData);
+    } else {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:ServedModelWritable',
+        '`writeOnceModelArtifact` is false: whoever IAM allows can overwrite or delete the model this endpoint serves, and new instances load what is there (only the served-artifact alert reports it). Keep the default and publish each version under a new key.');
+    }
     if (image.repository) {
       image.repository.grantPull(this.role);
     }
@@ -787,6 +804,48 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         },
       },
     }));
+  }
+
+  /**
+   * The served object is write-once: the bucket policy denies every write without
+   * `If-None-Match: *` (which S3 refuses once the object exists) and every delete of the object or
+   * of its versions, to every principal (the bucket's own auto-delete handler of a sandbox apart).
+   * A new model is a new key, served by updating the endpoint; nobody can change what new instances
+   * load ("Enforce conditional writes on Amazon S3 buckets", Amazon S3 User Guide).
+   */
+  private protectServedArtifact(modelData: ModelData): void {
+    const bucket = modelData.bucket.bucket;
+    const object = bucket.arnForObjects(modelData.key);
+    const autoDelete = (Stack.of(bucket).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider') as CustomResourceProviderBase | undefined)?.roleArn;
+    const exempt = autoDelete ? { ArnNotLike: { 'aws:PrincipalArn': [autoDelete] } } : {};
+    const id = this.node.addr.slice(0, 10);
+    const overwrite = new iam.PolicyStatement({
+      sid: `ServedModelWriteOnce${id}`,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['s3:PutObject'],
+      resources: [object],
+      conditions: {
+        Null: { 's3:if-none-match': 'true' },
+        // The parts of a multipart upload carry no conditional header; its completion does.
+        StringNotEquals: { 's3:ObjectCreationOperation': ['CreateMultipartUpload', 'UploadPart', 'UploadPartCopy'] },
+        ...exempt,
+      },
+    });
+    const removal = new iam.PolicyStatement({
+      sid: `ServedModelKept${id}`,
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: perms.S3_OBJECT_DELETE,
+      resources: [object],
+      conditions: Object.keys(exempt).length ? exempt : undefined,
+    });
+    if (!bucket.addToResourcePolicy(overwrite).statementAdded) {
+      Annotations.of(this).addWarningV2('cdk-secure-sagemaker:ServedModelNotProtected',
+        `the bucket of \`modelData\` is imported, so its policy cannot be changed here and the served object stays writable by whoever IAM allows. Add these statements to its bucket policy: ${statementText(this, overwrite)} ${statementText(this, removal)}`);
+      return;
+    }
+    bucket.addToResourcePolicy(removal);
   }
 
   /** Container logs in the pre-created group, and instance metrics in SageMaker's namespace. */

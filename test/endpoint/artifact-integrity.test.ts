@@ -1,6 +1,6 @@
-import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint } from '../../lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { EndpointImage, ModelData, SageMakerEnvironment, SecureBucket, SecureEndpoint } from '../../lib';
 import { newTestStack } from '../helpers/compliance';
 import { asDeployed, deployedValue } from '../helpers/deployed';
 import { eventMatches, s3ObjectEvent as s3Event } from '../helpers/event-pattern';
@@ -68,4 +68,75 @@ describe('served-artifact integrity alert', () => {
     const events = key.Properties.KeyPolicy.Statement.filter((s: any) => s.Principal?.Service === 'events.amazonaws.com');
     expect(events).toEqual([expect.objectContaining({ Sid: 'AllowEventBridgeToUseKey', Action: expect.arrayContaining(['kms:GenerateDataKey*', 'kms:Decrypt']) })]);
   });
+});
+
+describe('the served artifact is write-once', () => {
+  const [policyId] = Object.keys(template.Resources).filter((id) => template.Resources[id].Type === 'AWS::S3::BucketPolicy'
+    && JSON.stringify(template.Resources[id].Properties.Bucket).includes(bucketId));
+  // The write-once statements alone (the others require the key, TLS and the VPC endpoint).
+  const whole = asDeployed(template, template.Resources[policyId].Properties.PolicyDocument) as { Statement: any[] };
+  const policy: PolicyJson = { Statement: whole.Statement.filter((st) => /^ServedModel(WriteOnce|Kept)/.test(st.Sid ?? '')) };
+  const served = `arn:aws:s3:::${bucketName}/${KEY}`;
+  const request = (action: string, resource: string, context: Record<string, string> = {}) => ({
+    action, resource, context: { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': 'arn:aws:iam::111122223333:role/publisher', ...context },
+  });
+  const denied = (r: any) => evaluate([policy], r) === 'ExplicitDeny';
+
+  test.each([
+    ['an overwrite (no If-None-Match)', 's3:PutObject', {}],
+    ['a completed multipart overwrite without the header', 's3:PutObject', { 's3:ObjectCreationOperation': 'CompleteMultipartUpload' }],
+    ['a copy onto it', 's3:PutObject', { 's3:ObjectCreationOperation': 'CopyObject' }],
+    ['its deletion', 's3:DeleteObject', {}],
+    ['the deletion of an old version', 's3:DeleteObjectVersion', {}],
+  ])('%s is denied to every principal', (_, action, context) => {
+    expect(denied(request(action, served, context as Record<string, string>))).toBe(true);
+  });
+
+  test('two statements, on the served key only', () => {
+    expect(policy.Statement).toHaveLength(2);
+  });
+
+  test('a create-only write (If-None-Match, which S3 refuses once the object exists) and the parts of a multipart upload pass them', () => {
+    expect(denied(request('s3:PutObject', served, { 's3:if-none-match': '*' }))).toBe(false);
+    expect(denied(request('s3:PutObject', served, { 's3:ObjectCreationOperation': 'UploadPart' }))).toBe(false);
+  });
+
+  test('the other keys of the bucket are not affected (a new model is a new key)', () => {
+    expect(denied(request('s3:PutObject', `arn:aws:s3:::${bucketName}/models/churn/v4/model.tar.gz`))).toBe(false);
+    expect(denied(request('s3:DeleteObject', `arn:aws:s3:::${bucketName}/${KEY}.bak`))).toBe(false);
+  });
+
+  test('a sandbox still tears down: the bucket\'s auto-delete handler may delete it', () => {
+    const s = newTestStack('Sandbox', { env: { account: '111122223333', region: 'us-east-1' } });
+    const sandbox = new SageMakerEnvironment(s, 'Env', { removalPolicy: RemovalPolicy.DESTROY, emptyBucketsOnDelete: true });
+    new SecureEndpoint(s, 'Ep', {
+      environment: sandbox,
+      endpointName: 'churn',
+      model: { image: EndpointImage.fromDlc(DLC), modelData: ModelData.fromBucket(sandbox.artifactsBucket, KEY) },
+    });
+    const t = Template.fromStack(s).toJSON() as { Resources: Record<string, any> };
+    const id = s.getLogicalId(sandbox.artifactsBucket.bucket.node.defaultChild as any);
+    const [pid] = Object.keys(t.Resources).filter((k) => t.Resources[k].Type === 'AWS::S3::BucketPolicy' && JSON.stringify(t.Resources[k].Properties.Bucket).includes(id));
+    const [roleId] = Object.keys(t.Resources).filter((k) => k.startsWith('CustomS3AutoDeleteObjectsCustomResourceProviderRole'));
+    const p = asDeployed(t, t.Resources[pid].Properties.PolicyDocument) as PolicyJson;
+    const remove = (who: string) => evaluate([p], { action: 's3:DeleteObjectVersion', resource: `arn:aws:s3:::${deployedValue(t, id)}/${KEY}`, context: { 'aws:SecureTransport': 'true', 'aws:PrincipalArn': who, 'aws:SourceVpce': asDeployed(t, { Ref: Object.keys(t.Resources).find((k) => t.Resources[k].Type === 'AWS::EC2::VPCEndpoint' && /S3/.test(k)) }) } });
+    expect(remove(asDeployed(t, { 'Fn::GetAtt': [roleId, 'Arn'] }))).not.toBe('ExplicitDeny');
+    expect(remove('arn:aws:iam::111122223333:role/publisher')).toBe('ExplicitDeny');
+  });
+
+  test('a bucket imported by name: a warning gives the statements to add', () => {
+    const s = newTestStack('Imported');
+    const e = SageMakerEnvironment.of(s);
+    const bucket = SecureBucket.fromBucketAttributes(s, 'Models', { bucketName: 'team-models', encryptionKey: e.key });
+    new SecureEndpoint(s, 'Ep', { endpointName: 'churn', model: { image: EndpointImage.fromDlc(DLC), modelData: ModelData.fromBucket(bucket, KEY) } });
+    Annotations.fromStack(s).hasWarning('/Imported/Ep', Match.stringLikeRegexp('imported, so its policy cannot be changed.*s3:if-none-match.*ServedModelWriteOnce.*ServedModelKept'));
+  });
+});
+
+test('writeOnceModelArtifact: false is warned and leaves the object writable', () => {
+  const s = newTestStack('Writable');
+  const e = SageMakerEnvironment.of(s);
+  new SecureEndpoint(s, 'Ep', { endpointName: 'churn', writeOnceModelArtifact: false, model: { image: EndpointImage.fromDlc(DLC), modelData: ModelData.fromBucket(e.artifactsBucket, KEY) } });
+  Annotations.fromStack(s).hasWarning('/Writable/Ep', Match.stringLikeRegexp('`writeOnceModelArtifact` is false'));
+  expect(JSON.stringify(Template.fromStack(s).toJSON())).not.toContain('ServedModelWriteOnce');
 });
