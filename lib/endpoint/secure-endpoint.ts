@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CustomResourceProviderBase, Duration, Names, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -19,6 +19,7 @@ import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment
 import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, acknowledgeImportedValue, optOut } from '../private/acknowledge';
+import { autoDeleteProviderRoleArn } from '../private/cdk-providers';
 import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
@@ -816,7 +817,7 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   private protectServedArtifact(modelData: ModelData): void {
     const bucket = modelData.bucket.bucket;
     const object = bucket.arnForObjects(modelData.key);
-    const autoDelete = (Stack.of(bucket).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider') as CustomResourceProviderBase | undefined)?.roleArn;
+    const autoDelete = autoDeleteProviderRoleArn(bucket);
     const exempt = autoDelete ? { ArnNotLike: { 'aws:PrincipalArn': [autoDelete] } } : {};
     const id = this.node.addr.slice(0, 10);
     const overwrite = new iam.PolicyStatement({

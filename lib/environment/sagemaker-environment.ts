@@ -1,4 +1,4 @@
-import { Annotations, CustomResourceProviderBase, Duration, Names, RemovalPolicy, Resource, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Resource, Stack, Stage, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -17,7 +17,7 @@ import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-write
 import { acknowledge, acknowledgeImportedValue, FINDINGS, RuleId } from '../private/acknowledge';
 import { PrefixGrants } from '../private/bucket-grants';
 import { applyBucketHygiene } from '../private/bucket-hygiene';
-import { acknowledgeAutoDeleteProvider } from '../private/cdk-providers';
+import { acknowledgeAutoDeleteProvider, autoDeleteProviderRoleArn } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, NOTEBOOK_ROLE_TAGS, STUDIO_USER_TAG } from '../private/tags';
@@ -912,10 +912,7 @@ export class SecureBucket extends Construct implements ISecureBucket {
       }
     }
     if (props.restrictToVpcEndpoint && props.network) {
-      // aws-cdk-lib's auto-delete handler empties the bucket from Lambda, outside the VPC.
-      const autoDelete = props.emptyOnDelete
-        ? (Stack.of(this).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider') as CustomResourceProviderBase | undefined)?.roleArn
-        : undefined;
+      const autoDelete = props.emptyOnDelete ? autoDeleteProviderRoleArn(this) : undefined;
       const exempt = [...breakGlass, ...(autoDelete ? [autoDelete] : [])];
       const environmentName = props.environment?.environmentName;
       this.bucket.addToResourcePolicy(

@@ -1,4 +1,4 @@
-import { CfnResource, Stack } from 'aws-cdk-lib';
+import { CfnResource, CustomResourceProviderBase, Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { acknowledgeControls, acknowledgeInTemplate, RuleId } from './acknowledge';
 
@@ -63,4 +63,14 @@ export function acknowledgeRestrictedDefaultSecurityGroup(vpc: IConstruct): void
     `The default security group's rules are removed at deploy time by ${logicalId} (Custom::VpcRestrictDefaultSG, aws-cdk-lib's restrictDefaultSecurityGroup), in this template; a scan of the template alone cannot see that it is closed.`,
     'HIPAA.Security-VPCDefaultSecurityGroupClosed', 'NIST.800.53.R5-VPCDefaultSecurityGroupClosed', 'PCI.DSS.321-VPCDefaultSecurityGroupClosed');
   acknowledgeProvider(Stack.of(vpc), 'Custom::VpcRestrictDefaultSGCustomResourceProvider', 'default security group restriction (it removes the VPC default group\'s rules)', true);
+}
+
+/**
+ * The role of aws-cdk-lib's S3 auto-delete handler in the stack of `scope`, if the stack has one
+ * (a bucket with `autoDeleteObjects`): it empties buckets from Lambda, outside the VPC, so the
+ * buckets' denies exempt it for a sandbox to tear down.
+ */
+export function autoDeleteProviderRoleArn(scope: IConstruct): string | undefined {
+  const provider = Stack.of(scope).node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider') as CustomResourceProviderBase | undefined;
+  return provider?.roleArn;
 }

@@ -489,6 +489,15 @@ describe('attack counts', () => {
   });
 });
 
+/** The example's world with the statements whose Sid matches `sid` removed from every policy of `type` (its `prop` holds the document). */
+function worldWithout(type: string, prop: 'PolicyDocument' | 'KeyPolicy', sid: RegExp): AttackWorld {
+  const strip = (r: any) => (r.Type !== type ? r : {
+    ...r,
+    Properties: { ...r.Properties, [prop]: { ...r.Properties[prop], Statement: r.Properties[prop].Statement.filter((st: any) => !sid.test(st.Sid ?? '')) } },
+  });
+  return new AttackWorld({ Resources: Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, strip(r)])) }, scps);
+}
+
 describe('each layer refuses on its own (the attacks are not refused by an accident of the model)', () => {
   test('the endpoint policies: code with Allow * inside the VPC still cannot reach another account', () => {
     const anything: AttackPrincipal = { name: 'Allow * in the VPC', arn: roleArn('ExploreNotebookRole'), policies: [{ Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }], tags: {}, from: 'vpc' };
@@ -516,17 +525,7 @@ describe('each layer refuses on its own (the attacks are not refused by an accid
   });
 
   test('the served model: without its write-once statements, the power user and the pipeline overwrite or delete it, and are only alerted', () => {
-    const strip = (r: any) => (r.Type !== 'AWS::S3::BucketPolicy' ? r : {
-      ...r,
-      Properties: {
-        ...r.Properties,
-        PolicyDocument: {
-          ...r.Properties.PolicyDocument,
-          Statement: r.Properties.PolicyDocument.Statement.filter((st: any) => !/^ServedModel(WriteOnce|Kept)/.test(st.Sid ?? '')),
-        },
-      },
-    });
-    const open = new AttackWorld({ Resources: Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, strip(r)])) }, scps);
+    const open = worldWithout('AWS::S3::BucketPolicy', 'PolicyDocument', /^ServedModel(WriteOnce|Kept)/);
     for (const who of [powerUserInVpc, pipeline]) {
       for (const a of [...servedModelAttacks(), { what: 'delete an old version of the served model', request: req('s3:DeleteObjectVersion', SERVED) }]) {
         expect({ who: who.name, what: a.what, open: open.outcome(who, a.request).outcome, now: world.refusals(who, a.request) })
@@ -538,15 +537,7 @@ describe('each layer refuses on its own (the attacks are not refused by an accid
   });
 
   test('the key policy: without its two denies a power user allowed kms:* decrypts through the KMS API and disables, deletes or re-policies the key', () => {
-    const denies = ['DenyKeyAdministrationExceptAdministrators', 'DenyDataUseExceptThroughAwsServices'];
-    const strip = (r: any) => (r.Type !== 'AWS::KMS::Key' ? r : {
-      ...r,
-      Properties: {
-        ...r.Properties,
-        KeyPolicy: { ...r.Properties.KeyPolicy, Statement: r.Properties.KeyPolicy.Statement.filter((st: any) => !denies.includes(st.Sid)) },
-      },
-    });
-    const open = new AttackWorld({ Resources: Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, strip(r)])) }, scps);
+    const open = worldWithout('AWS::KMS::Key', 'KeyPolicy', /^(DenyKeyAdministrationExceptAdministrators|DenyDataUseExceptThroughAwsServices)$/);
     for (const a of keyAttacks()) {
       expect({ what: a.what, open: open.decide(powerUser, a.request), now: world.refusals(powerUser, a.request) })
         .toEqual({ what: a.what, open: 'allowed', now: ['key-policy'] });
@@ -554,17 +545,7 @@ describe('each layer refuses on its own (the attacks are not refused by an accid
   });
 
   test('the buckets: without their VPC-endpoint statements, stolen notebook, Studio and human credentials work from the internet', () => {
-    const strip = (r: any) => (r.Type !== 'AWS::S3::BucketPolicy' ? r : {
-      ...r,
-      Properties: {
-        ...r.Properties,
-        PolicyDocument: {
-          ...r.Properties.PolicyDocument,
-          Statement: r.Properties.PolicyDocument.Statement.filter((st: any) => !/CredentialsOutsideVpc$|^DenyDataAccessOutsideVpcEndpoint$/.test(st.Sid ?? '')),
-        },
-      },
-    });
-    const open = new AttackWorld({ Resources: Object.fromEntries(Object.entries(template.Resources).map(([id, r]) => [id, strip(r)])) }, scps);
+    const open = worldWithout('AWS::S3::BucketPolicy', 'PolicyDocument', /CredentialsOutsideVpc$|^DenyDataAccessOutsideVpcEndpoint$/);
     const reads = [
       [notebookOutside, `${DATA}/datasets/curated/part-0.parquet`],
       [aliceOutside, `${ARTIFACTS}/studio/ml-platform/users/alice/work.ipynb`],
