@@ -18,7 +18,7 @@ import type { ISageMakerEnvironment } from '../environment/interfaces';
 import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
 import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
-import { acknowledge, acknowledgeImportedValue, optOut } from '../private/acknowledge';
+import { acknowledge, acknowledgeImportedLogGroupKey, optOut } from '../private/acknowledge';
 import { autoDeleteProviderRoleArn } from '../private/cdk-providers';
 import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
 import { validationError } from '../private/errors';
@@ -415,7 +415,7 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         'SageMakerSecurity-LogGroupRetained');
     }
     allowLogGroupsToUseKey(this, env.key, [logGroupName]);
-    acknowledgeImportedValue(this.logGroup.node.defaultChild as logs.CfnLogGroup, env.key.keyArn, 'log group\'s KmsKeyId (the environment\'s customer managed key)', 'CT.CLOUDWATCH.PR.3');
+    acknowledgeImportedLogGroupKey(this.logGroup.node.defaultChild as logs.CfnLogGroup, env.key.keyArn);
 
     // The model role.
     this.role = new SageMakerWorkloadRole(this, 'Role', { description: `Execution role of the model of endpoint ${this.endpointName}` });

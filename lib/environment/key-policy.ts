@@ -2,7 +2,6 @@ import { ArnFormat, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { IConstruct } from 'constructs';
-import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
 
 /**
@@ -87,24 +86,6 @@ export function serviceDeliveryStatement(scope: IConstruct, service: 'cloudwatch
     resources: ['*'],
     conditions: service === 'cloudwatch' ? { StringEquals: { 'aws:SourceAccount': Stack.of(scope).account } } : undefined,
   });
-}
-
-/**
- * The IAM principal ARNs of `principals`, as `aws:PrincipalArn` sees them. A principal that is not
- * an IAM principal (a service, a federated identity) cannot administer a key: a `ValidationError`
- * names `prop`.
- */
-export function principalArnsOf(scope: IConstruct, prop: string, principals: iam.IPrincipal[]): string[] {
-  const arns: string[] = [];
-  principals.forEach((p, i) => {
-    const aws = p.policyFragment.principalJson.AWS ?? [];
-    if (aws.length === 0) {
-      throw validationError(scope, 'NotAnIamPrincipal',
-        `\`${prop}[${i}]\` is not an IAM role or user (${p.toString()}): only IAM principals can be named by \`aws:PrincipalArn\`. Pass a role or user, for example \`iam.Role.fromRoleArn(...)\`.`);
-    }
-    arns.push(...aws);
-  });
-  return [...new Set(arns)];
 }
 
 /**

@@ -10,16 +10,17 @@ import { EndpointPerimeter } from './endpoint-perimeter';
 import { ISageMakerEnvironment, ISageMakerNetwork, ISecureBucket } from './interfaces';
 import {
   dataUseThroughServicesOnlyStatement, deploymentRoleArnOf, grantsForAwsResourcesOnlyStatement, keyAdministrationStatement, logGroupsStatement,
-  principalArnsOf, sageMakerGrantsStatement, serviceDeliveryStatement,
+  sageMakerGrantsStatement, serviceDeliveryStatement,
 } from './key-policy';
 import { ExistingInterfaceEndpoint, SageMakerNetwork } from './sagemaker-network';
 import { writeAcknowledgementsIntoTemplates } from '../nag/acknowledgement-writer';
-import { acknowledge, acknowledgeImportedValue, FINDINGS, RuleId } from '../private/acknowledge';
+import { acknowledge, acknowledgeImportedLogGroupKey, FINDINGS, RuleId } from '../private/acknowledge';
 import { PrefixGrants } from '../private/bucket-grants';
 import { applyBucketHygiene } from '../private/bucket-hygiene';
 import { acknowledgeAutoDeleteProvider, autoDeleteProviderRoleArn } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
+import { principalArnsOf } from '../private/principals';
 import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, NOTEBOOK_ROLE_TAGS, STUDIO_USER_TAG } from '../private/tags';
 
 /**
@@ -556,7 +557,7 @@ function createEnvironmentLogGroup(env: ISageMakerEnvironment, scope: Construct,
     retention: env.logRetention,
     removalPolicy: env.removalPolicy,
   });
-  acknowledgeImportedValue(group.node.defaultChild as logs.CfnLogGroup, env.key.keyArn, 'log group\'s KmsKeyId (the environment\'s customer managed key)', 'CT.CLOUDWATCH.PR.3');
+  acknowledgeImportedLogGroupKey(group.node.defaultChild as logs.CfnLogGroup, env.key.keyArn);
   if (env.removalPolicy !== RemovalPolicy.RETAIN) {
     acknowledge(group, `The environment ${env.environmentName} is a sandbox (removalPolicy ${env.removalPolicy}): its log groups are deleted with the stack by the user's named opt-out.`,
       'SageMakerSecurity-LogGroupRetained');

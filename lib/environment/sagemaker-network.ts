@@ -12,7 +12,7 @@ import { SageMakerEndpointService } from './endpoint-service';
 import { ISageMakerNetwork } from './interfaces';
 import { allowLogGroupsToUseKey } from './key-policy';
 import { SageMakerWorkloadRole } from './workload-role';
-import { acknowledge, acknowledgeImportedValue } from '../private/acknowledge';
+import { acknowledge, acknowledgeImportedLogGroupKey } from '../private/acknowledge';
 import { acknowledgeRestrictedDefaultSecurityGroup } from '../private/cdk-providers';
 import { validationError } from '../private/errors';
 import * as perms from '../private/perms';
@@ -361,7 +361,7 @@ export class SageMakerNetwork extends Construct implements ISageMakerNetwork {
         removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       });
       allowLogGroupsToUseKey(this, props.encryptionKey, [`${logGroupPrefix}/*`]);
-      acknowledgeImportedValue(this.flowLogGroup.node.defaultChild as logs.CfnLogGroup, props.encryptionKey.keyArn, 'flow-log group\'s KmsKeyId (the environment\'s customer managed key)', 'CT.CLOUDWATCH.PR.3');
+      acknowledgeImportedLogGroupKey(this.flowLogGroup.node.defaultChild as logs.CfnLogGroup, props.encryptionKey.keyArn);
       // The delivery role keeps its permissions in a customer-managed policy, like every role here.
       const flowLogRole = new SageMakerWorkloadRole(this, 'FlowLogRole', {
         assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {

@@ -448,14 +448,8 @@ export class SageMakerGuardrails extends Construct {
     }
     this.finalized = true;
     if (!this.lifecycleConfigsAtConstruction && this.currentLifecycleConfigArns().length > 0) {
-      // Workloads added after construction brought the first lifecycle configurations: the
-      // catalogue denies join the last deny policy and SCP (not the boundary).
-      for (const late of foreignLifecycleConfigStatements(this.lifecycleConfigArnList)) {
-        this.statements.push(late);
-        this.policies[this.policies.length - 1].addStatements(late.statement);
-        this.scpGroups[this.scpGroups.length - 1].push(late.statement);
-        this.scpDocs[this.scpDocs.length - 1].addStatements(late.statement);
-      }
+      // Workloads added after construction brought the first lifecycle configurations.
+      foreignLifecycleConfigStatements(this.lifecycleConfigArnList).forEach((late) => this.appendLate(late));
     }
     const ids = this.currentSecurityGroupIds();
     if (ids.length === 0) {
@@ -468,11 +462,20 @@ export class SageMakerGuardrails extends Construct {
     if (this.securityGroupsAtConstruction) {
       return;
     }
-    // Appended last everywhere, so every delivery keeps the same order of statements.
-    const late = foreignSecurityGroupsStatement(this.securityGroupIdList);
+    this.appendLate(foreignSecurityGroupsStatement(this.securityGroupIdList));
+  }
+
+  /**
+   * A statement that workloads added after construction call for, appended last everywhere (so
+   * every delivery keeps the same order): the last deny policy and SCP, and the boundary when the
+   * statement belongs there.
+   */
+  private appendLate(late: GuardrailStatement): void {
     this.statements.push(late);
     this.policies[this.policies.length - 1].addStatements(late.statement);
-    this.permissionsBoundary?.addStatements(withoutSid(late.statement));
+    if (late.inBoundary) {
+      this.permissionsBoundary?.addStatements(withoutSid(late.statement));
+    }
     this.scpGroups[this.scpGroups.length - 1].push(late.statement);
     this.scpDocs[this.scpDocs.length - 1].addStatements(late.statement);
   }

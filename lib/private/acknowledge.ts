@@ -140,3 +140,8 @@ export function acknowledgeImportedValue(resource: CfnResource, value: string, w
     `The ${what} is set, from ${from}: the template holds it as Fn::ImportValue, which the control's Guard rule cannot follow to the resource it names (it accepts literals and references within the template).`,
     ...controls);
 }
+
+/** `acknowledgeImportedValue` for a log group whose KmsKeyId, the environment's key, may be imported (CT.CLOUDWATCH.PR.3). */
+export function acknowledgeImportedLogGroupKey(logGroup: CfnResource, keyArn: string): void {
+  acknowledgeImportedValue(logGroup, keyArn, 'log group\'s KmsKeyId (the environment\'s customer managed key)', 'CT.CLOUDWATCH.PR.3');
+}
