@@ -42,6 +42,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // AWS Control Tower's proactive controls as CloudFormation Guard rules (Apache-2.0): the example
     // and test/nag/control-tower.test.ts judge the written templates with them.
     '@cdklabs/cdk-validator-cfnguard@^0.0.62',
+    // The SageMaker API model (apis/sagemaker-2017-07-24.normal.json, Apache-2.0): the Step Functions
+    // tasks' requests are checked against its shapes (test/helpers/sagemaker-api.ts).
+    'aws-sdk@^2.1693.0',
   ],
 
   // jsii targets: compiled and documented; publishing is not configured here.

@@ -14,6 +14,7 @@ import { acknowledge } from '../../lib/private/acknowledge';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { asDeployed } from '../helpers/deployed';
 import { evaluate, PolicyJson, RequestContext } from '../helpers/iam-eval';
+import { requestProblems } from '../helpers/sagemaker-api';
 import { render, statementsOf } from '../helpers/template';
 
 const DLC = '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311';
@@ -138,6 +139,10 @@ describe('required tags: what the jobs carry', () => {
       expect(config.SageMaker[section].Tags).toEqual(expectedTags);
     }
     expect(config.SageMaker.PythonSDK.Modules.RemoteFunction.Tags).toEqual(expectedTags);
+  });
+
+  test('the task parameters are a valid CreateTrainingJobRequest of the SageMaker API model (aws-sdk JSON model)', () => {
+    expect(requestProblems('CreateTrainingJob', parameters)).toEqual([]);
   });
 
   test('the task parameters match the CreateTrainingJob request shape of the SageMaker API model', () => {
