@@ -21,6 +21,7 @@ import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, acknowledgeImportedLogGroupKey, optOut } from '../private/acknowledge';
 import { autoDeleteProviderRoleArn } from '../private/cdk-providers';
 import { isEcrImageUri, isEcrTagOrDigest } from '../private/ecr-images';
+import type { EndpointDeploymentTemplate } from '../private/endpoint-template';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
 import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/instance-types';
@@ -360,6 +361,8 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   /** The environment. */
   public readonly environment: ISageMakerEnvironment;
 
+  private readonly deploymentTemplate: EndpointDeploymentTemplate;
+
   constructor(scope: Construct, id: string, props: SecureEndpointProps) {
     super(scope, id);
     const env = props.environment ?? SageMakerEnvironment.of(this);
@@ -473,6 +476,22 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
       } : undefined,
     });
+    this.deploymentTemplate = {
+      imageUri: image.imageUri,
+      containerEnvironment: props.model.environment,
+      subnetIds,
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      instanceType,
+      initialInstanceCount: initialCount,
+      volumeKmsKeyArn: storageKey?.keyArn,
+      dataCaptureConfig: captureEnabled ? {
+        EnableCapture: true,
+        InitialSamplingPercentage: sampling,
+        DestinationS3Uri: env.artifactsBucket.s3UrlForPrefix(this.dataCapturePrefix!),
+        KmsKeyId: env.artifactsBucket.encryptionKey.keyArn,
+        CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+      } : undefined,
+    };
     if (nvme) {
       Annotations.of(this).addInfo(
         `instance type ${instanceType} has local NVMe storage, which is hardware-encrypted; CreateEndpointConfig rejects a KMS key for it, so the endpoint config has none.`,
@@ -521,6 +540,15 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         'dataCapture.enabled is false: there is no record of the requests and responses of this endpoint for model monitoring or incident investigation.',
       );
     }
+  }
+
+  /**
+   * What a new model version must repeat (for `SecureModelPromotion`).
+   *
+   * @internal
+   */
+  public _deploymentTemplate(): EndpointDeploymentTemplate {
+    return this.deploymentTemplate;
   }
 
   /** A reference to this endpoint, for L1 constructs that take an `IEndpointRef`. */

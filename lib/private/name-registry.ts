@@ -21,6 +21,12 @@ export const NAME_KINDS = {
   endpoint: { label: 'endpoint', prop: 'endpointName' },
   domain: { label: 'Studio domain', prop: 'domainName' },
   trainingJobPrefix: { label: 'training job name prefix', prop: 'jobNamePrefix', prefix: true },
+  promotionPrefix: { label: 'model and endpoint configuration name prefix of a promotion', prop: 'namePrefix', prefix: true },
+  modelPackageGroup: { label: 'model package group', prop: 'modelPackageGroupName' },
+  monitoringSchedule: { label: 'monitoring schedule', prop: 'scheduleNamePrefix' },
+  processingJobPrefix: { label: 'processing job name prefix', prop: 'jobNamePrefix', prefix: true },
+  tuningJobPrefix: { label: 'tuning job name prefix', prop: 'jobNamePrefix', prefix: true },
+  transformJobPrefix: { label: 'transform job name prefix', prop: 'jobNamePrefix', prefix: true },
 } satisfies Record<string, SageMakerNameKind>;
 
 interface Entry {

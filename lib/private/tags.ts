@@ -30,8 +30,20 @@ export const NOTEBOOK_OWNER_TAG = 'secure-sagemaker:notebook';
 /** Tag on every job a `SecureTrainingJob` starts (value: the job name prefix); its roles act only on jobs carrying it. */
 export const TRAINING_OWNER_TAG = 'secure-sagemaker:training-job';
 
+/** Tag on every job a `SecureProcessingJob` starts (value: the job name prefix); its roles act only on jobs carrying it. */
+export const PROCESSING_OWNER_TAG = 'secure-sagemaker:processing-job';
+
+/** Tag on every tuning job a `SecureTuningJob` starts, and so on the training jobs it launches (value: the job name prefix); its roles act only on jobs carrying it. */
+export const TUNING_OWNER_TAG = 'secure-sagemaker:tuning-job';
+
+/** Tag on every transform job a `SecureTransformJob` starts and on its model (value: the job name prefix); its roles act only on jobs carrying it. */
+export const TRANSFORM_OWNER_TAG = 'secure-sagemaker:transform-job';
+
 /** Tag that marks an endpoint's resources (value: the endpoint name). */
 export const ENDPOINT_OWNER_TAG = 'secure-sagemaker:endpoint';
+
+/** Tag on every model and endpoint configuration a `SecureModelPromotion` execution creates (value: its name prefix). */
+export const PROMOTION_OWNER_TAG = 'secure-sagemaker:promotion';
 
 /** Tag that marks a Studio domain's resources and the jobs its users launch (value: the domain name). */
 export const STUDIO_DOMAIN_TAG = 'secure-sagemaker:studio-domain';

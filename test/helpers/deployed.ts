@@ -35,6 +35,7 @@ export function deployedValue(template: TemplateJson, key: string): string {
       case 'AWS::EC2::VPCEndpoint': return `vpce-0${hex(id, 16)}`;
       case 'AWS::EC2::VPC': return `vpc-0${hex(id, 16)}`;
       case 'AWS::KMS::Key': return uuid(id);
+      case 'AWS::StepFunctions::StateMachine': return `arn:aws:states:${DEPLOYED_REGION}:${DEPLOYED_ACCOUNT}:stateMachine:${id}`;
       default: return resource.Properties?.RoleName ?? resource.Properties?.BucketName ?? `${id.toLowerCase()}-${hex(id, 6)}`;
     }
   }

@@ -209,7 +209,7 @@ export function evaluate(policies: PolicyJson[], request: RequestContext): Decis
 
 /**
  * Replaces CloudFormation intrinsics with concrete values: `{Ref: X}` → values[X],
- * `{Fn::GetAtt: [X, A]}` → values['X.A'], `Fn::Join`, `Fn::Base64`, `Fn::Sub` (string form), and the pseudo parameters
+ * `{Fn::GetAtt: [X, A]}` → values['X.A'], `Fn::Join`, `Fn::Split`, `Fn::Select`, `Fn::Base64`, `Fn::Sub` (string form), and the pseudo parameters
  * (AWS::Partition → aws, AWS::Region → us-east-1, AWS::AccountId → 111122223333, AWS::URLSuffix).
  * `values` is a map or a function of the key (`X` or `X.A`). An unknown reference throws, so a
  * test never evaluates a half-resolved policy.
@@ -249,6 +249,16 @@ export function substituteRefs(value: unknown, values: Record<string, string> | 
       if (v === undefined) throw new Error(`iam-eval: no concrete value for \${${name}} in Fn::Sub`);
       return v;
     });
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Split') {
+    const [sep, source] = obj['Fn::Split'] as [string, unknown];
+    return String(substituteRefs(source, values)).split(sep);
+  }
+  if (keys.length === 1 && keys[0] === 'Fn::Select') {
+    const [index, list] = obj['Fn::Select'] as [number | string, unknown];
+    const items = substituteRefs(list, values) as unknown[];
+    if (!Array.isArray(items) || items[Number(index)] === undefined) throw new Error(`iam-eval: Fn::Select ${index} out of range`);
+    return items[Number(index)];
   }
   if (keys.length === 1 && keys[0].startsWith('Fn::')) throw new Error(`iam-eval: unsupported intrinsic ${keys[0]}`);
   return Object.fromEntries(keys.map((k) => [k, substituteRefs(obj[k], values)]));

@@ -88,10 +88,15 @@ function flat(value: unknown): string {
 export function leastPrivilegeViolations(template: { Resources?: Record<string, any> }): PrivilegeViolation[] {
   const resources = template.Resources ?? {};
   const ownedNames = new Set<string>();
+  const ownedPackageGroups = new Set<string>();
   for (const r of Object.values(resources)) {
     const name = r.Properties?.NotebookInstanceName ?? r.Properties?.EndpointName;
     if (typeof name === 'string') {
       ownedNames.add(name.toLowerCase());
+    }
+    // The versions of an owned model package group are `model-package/<group>/<n>`.
+    if (r.Type === 'AWS::SageMaker::ModelPackageGroup' && typeof r.Properties?.ModelPackageGroupName === 'string') {
+      ownedPackageGroups.add(r.Properties.ModelPackageGroupName.toLowerCase());
     }
   }
   // Permissions boundaries only cap what identity policies grant: their Allow * is the ceiling.
@@ -166,6 +171,11 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
             continue;
           }
           if (service === 'sagemaker') {
+            const pkg = /:model-package(-group)?\/([^/*]+)(\/\*)?$/.exec(rendered);
+            if (pkg) {
+              if (!ownedPackageGroups.has(pkg[2].toLowerCase())) v(`model package group ${pkg[2]} is not in this template`);
+              continue;
+            }
             const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|domain|user-profile|app|space)\/(.+)$/.exec(rendered);
             if (!m) {
               v('SageMaker resource the checker cannot place');

@@ -1,0 +1,15 @@
+/**
+ * What a new model version of an endpoint must repeat, in the SageMaker API's shapes (CreateModel,
+ * CreateEndpointConfig): the same role, network, isolation, instances, storage key and data capture.
+ * Internal: for `SecureModelPromotion`.
+ */
+export interface EndpointDeploymentTemplate {
+  readonly imageUri: string;
+  readonly containerEnvironment?: Record<string, string>;
+  readonly subnetIds: string[];
+  readonly securityGroupIds: string[];
+  readonly instanceType: string;
+  readonly initialInstanceCount: number;
+  readonly volumeKmsKeyArn?: string;
+  readonly dataCaptureConfig?: Record<string, unknown>;
+}

@@ -1,0 +1,2 @@
+export * from './promotion-options';
+export * from './secure-model-promotion';
