@@ -108,6 +108,8 @@ new JsonFile(project, 'cdk.json', {
     context: {
       'cli-telemetry': false,
       '@aws-cdk/core:validateAgainstDefaultRules': true,
+      // The example's two stacks share references: keep CloudFormation's exports (producer-protecting).
+      '@aws-cdk/core:defaultCrossStackReferences': 'strong',
     },
   },
 });

@@ -7,6 +7,7 @@
  *   buckets and its own security group registered for endpoints): resources, template bytes,
  *   synth time, largest managed policy against the IAM limit, and the growth per workload
  * - scale: an environment with 1, 5 and 20 notebooks; a Studio domain with 10, 50 and 200 users
+ * - per construct: resources, template bytes, interface endpoints and roles each construct adds (bench/constructs.ts)
  * - cost: interface and gateway endpoints, AZs and KMS keys per environment of each example, at list prices
  * - the test suite: each step of `npm test` timed once (skip with BENCH_SKIP_TESTS=1)
  */
@@ -17,6 +18,7 @@ import * as path from 'path';
 import { App, AppProps, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as cxapi from 'aws-cdk-lib/cx-api';
+import { CONSTRUCT_CASES, constructCaseApp } from './constructs';
 import { l1BaselineApp } from './l1-baseline';
 import { studioStack } from './studio';
 import { buildOrganizationApp } from '../examples/organization-rollout';
@@ -472,6 +474,22 @@ function main(): void {
   const perUser = (suN.resources - su1.resources) / (uN - u1);
   const bytesPerUser = (suN.bytes - su1.bytes) / (uN - u1);
   log(`Growth: ${perUser.toFixed(2)} resources, ${(bytesPerUser / 1000).toFixed(1)} KB of template and ${((suN.ms - su1.ms) / (uN - u1)).toFixed(1)} ms of synth per added user (linear); about ${Math.floor((RESOURCE_LIMIT - su1.resources) / perUser) + u1} users fit under the ${RESOURCE_LIMIT}-resource limit and about ${Math.floor((TEMPLATE_BYTES_LIMIT - su1.bytes) / bytesPerUser) + u1} under the 1 MB template limit; the largest policy does not grow with users.`);
+  log();
+
+  log('## Per construct: what each adds to a stack with its environment');
+  log();
+  log('Each construct with its default props (and the inputs it requires), in a stack that already has its `SageMakerEnvironment` '
+    + '(and what the construct needs, such as the endpoint and training of a promotion); the figures are the difference with and without it. '
+    + 'Both stacks synthesize with the five packs and CloudFormation Validate and must have zero findings.');
+  log();
+  log('| construct | resources added | template bytes added | interface endpoints added | IAM roles added | est. monthly USD added (endpoints) |');
+  log('|---|---:|---:|---:|---:|---:|');
+  for (const c of CONSTRUCT_CASES) {
+    const without = measure(`${c.name} (baseline)`, constructCaseApp(c, false), true);
+    const withIt = measure(c.name, constructCaseApp(c, true), true);
+    const endpoints = withIt.interfaceEndpoints - without.interfaceEndpoints;
+    log(`| ${c.name} | ${withIt.resources - without.resources} | ${withIt.bytes - without.bytes} | ${endpoints} | ${withIt.roles - without.roles} | ${monthlyCost({ interfaceEndpoints: endpoints, azs: withIt.azs, keys: 0 }).toFixed(2)} |`);
+  }
   log();
 
   log('## Cost: endpoints per environment of each example');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The main example: a secure SageMaker platform in one stack.
+ * The main example: a secure SageMaker platform (this stack) and a team's model lifecycle on it
+ * (examples/model-lifecycle.ts: images, registry, promotion).
  *
  * `npx cdk synth` runs this app with every compliance pack registered; any unacknowledged finding
  * (cdk-nag AwsSolutions, HIPAA Security, NIST 800-53 R5, PCI DSS 3.2.1, SageMakerSecurity, or
@@ -30,6 +31,8 @@ import {
 } from '../lib';
 import { buildReport, renderMarkdown, renderSummary } from '../lib/report';
 import { render } from '../lib/report/cfn';
+// The second stack (images, model promotion), used by the main block only.
+import { buildAllStacks } from './model-lifecycle';
 
 /** The platform team's stack: the shared environment and what data scientists get. */
 export class SecureMlPlatformStack extends Stack {
@@ -38,6 +41,15 @@ export class SecureMlPlatformStack extends Stack {
 
   /** The preventive guardrails (policies on every role, boundary, SCP documents). */
   public readonly guardrails: SageMakerGuardrails;
+
+  /** The churn model's training. */
+  public readonly training: SecureTrainingJob;
+
+  /** The endpoint serving the churn model. */
+  public readonly churnEndpoint: SecureEndpoint;
+
+  /** The role of the team's pipeline. */
+  public readonly pipelineRole: SageMakerWorkloadRole;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -48,14 +60,14 @@ export class SecureMlPlatformStack extends Stack {
 
     // A pipeline role that may read the curated datasets and write models, and nothing else.
     // Its permissions live in a customer-managed policy of its own (no inline policies).
-    const pipelineRole = new SageMakerWorkloadRole(this, 'PipelineRole', {
+    const pipelineRole = this.pipelineRole = new SageMakerWorkloadRole(this, 'PipelineRole', {
       description: 'Example workload role: reads datasets/curated/, writes models/',
     });
     this.platform.dataBucket.grantRead(pipelineRole, 'datasets/curated/');
     this.platform.artifactsBucket.grantReadWrite(pipelineRole, 'models/');
 
     // Training runs as Step Functions executions: isolated, encrypted, bounded; the pipeline role may start them.
-    const training = new SecureTrainingJob(this, 'ChurnTraining', {
+    const training = this.training = new SecureTrainingJob(this, 'ChurnTraining', {
       environment: this.platform,
       jobNamePrefix: 'churn',
       image: TrainingImage.fromDeepLearningContainer(`763104351884.dkr.ecr.${this.region}.amazonaws.com/pytorch-training:2.3.0-cpu-py311`),
@@ -86,7 +98,7 @@ export class SecureMlPlatformStack extends Stack {
     });
 
     // A real-time endpoint serving the churn model: private, encrypted, 2 instances, data capture, alarms.
-    const churnEndpoint = new SecureEndpoint(this, 'ChurnEndpoint', {
+    const churnEndpoint = this.churnEndpoint = new SecureEndpoint(this, 'ChurnEndpoint', {
       environment: this.platform,
       endpointName: 'team-a-churn',
       model: {
@@ -159,7 +171,7 @@ if (require.main === module) {
   // Synthesize (every pack runs; a finding fails here), then write the reviewer report and the
   // SCP documents next to the templates and print the report's one-screen summary.
   // AWS Control Tower's proactive controls judge the written template too (CloudFormation Guard).
-  const app = buildStacks(new App());
+  const app = buildAllStacks(new App());
   SageMakerCompliance.applyTo(app, { controlTower: new CfnGuardValidator() });
   const assembly = app.synth();
   const report = buildReport(assembly.directory);

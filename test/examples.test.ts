@@ -1,5 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { buildAllApp } from '../examples/model-lifecycle';
 import { buildOrganizationApp } from '../examples/organization-rollout';
 import { buildApp, scpDocumentsOf, SecureMlPlatformStack } from '../examples/secure-ml-platform';
 import { SageMakerGuardrails, SageMakerStackSet } from '../lib';
@@ -12,7 +13,7 @@ import { withStatedReasons } from '../lib/nag/acknowledgement-writer';
 
 // Every example app, synthesized exactly as `npx cdk synth` runs it (packs registered by the app).
 const EXAMPLES: Array<[string, (app: App) => App]> = [
-  ['secure-ml-platform', buildApp],
+  ['secure-ml-platform', buildAllApp],
   ['organization-rollout', buildOrganizationApp],
 ];
 

@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { acknowledge, RuleId } from './acknowledge';
@@ -13,7 +13,8 @@ import { flattenCfnReference } from './cfn-reference';
  * unrelated wildcard on the same scope still shows up.
  */
 export function acknowledgeWildcardResources(scope: IConstruct, resources: string[], reason: string): void {
-  const ids = wildcardFindingIds(scope, resources);
+  // A reference to another stack's resource is acknowledged late only: its early ID never reaches a template.
+  const ids = wildcardFindingIds(scope, resources.filter((r) => !referencesOtherStack(scope, r)));
   if (ids.length > 0) {
     acknowledge(scope, reason, ...ids);
   }
@@ -30,6 +31,27 @@ export function acknowledgeWildcardResources(scope: IConstruct, resources: strin
       return [];
     },
   });
+}
+
+/** Whether `value` refers (Ref, Fn::GetAtt) to a resource that is not in `scope`'s stack. */
+function referencesOtherStack(scope: IConstruct, value: string): boolean {
+  const stack = Stack.of(scope);
+  const targets: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) {
+      v.forEach(walk);
+    } else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (typeof o.Ref === 'string' && !o.Ref.startsWith('AWS::')) targets.push(o.Ref);
+      if (Array.isArray(o['Fn::GetAtt'])) targets.push(String(o['Fn::GetAtt'][0]));
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk(stack.resolve(value));
+  if (targets.length === 0) return false;
+  const own = new Set(stack.node.findAll().filter((c): c is CfnElement => c instanceof CfnElement && Stack.of(c) === stack)
+    .map((c) => stack.resolve(c.logicalId) as string));
+  return targets.some((t) => !own.has(t));
 }
 
 function wildcardFindingIds(scope: IConstruct, resources: string[]): RuleId[] {

@@ -144,8 +144,12 @@ export function renderSummary(r: SecurityReportData, written?: string): string {
   out.push(`  Rules: ${rulesLine(r)}`);
   const open = r.access.filter(g => !g.restricted).length;
   out.push(`  Roles: ${r.roles.length}; access grants: ${r.access.length} (${open} without a network condition)`);
-  const guarded = new Set(r.guardrails.flatMap(g => g.roles)).size;
-  out.push(`  Guardrails: ${r.guardrails.length} deny policy(ies) on ${guarded} of ${r.roles.length} role(s)`);
+  // Roles of the templates that carry a deny policy; a policy may also name roles imported from elsewhere.
+  const attached = new Set(r.guardrails.flatMap(g => g.roles));
+  const guarded = r.roles.filter(role => attached.has(role.logicalId)).length;
+  const known = new Set(r.roles.map(role => role.logicalId));
+  const imported = [...attached].filter(id => !known.has(id)).length;
+  out.push(`  Guardrails: ${r.guardrails.length} deny policy(ies) on ${guarded} of ${r.roles.length} role(s)${imported > 0 ? ` and ${imported} imported role(s)` : ''}`);
   out.push(`  Opt-outs: ${r.optOuts.length}; acknowledged findings: ${r.acknowledgements.length} (rule + reason)`);
   out.push(`  Baseline cost: $${r.cost.totalMonthlyUsd.toFixed(2)}/month (list price, us-east-1, excluding usage)`);
   if (written) out.push(`  Report written to ${written}`);

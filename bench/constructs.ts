@@ -1,0 +1,68 @@
+/**
+ * What each construct adds to a stack that already has its environment: resources, template
+ * bytes, interface endpoints and IAM roles, each construct with its default props (plus the
+ * inputs it requires). The baseline is the same stack with the environment (and the constructs
+ * the measured one needs, such as an endpoint for the promotion) but without the measured one.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import {
+  EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint, SecureTrainingJob, TrainingImage,
+} from '../lib';
+import { SecureImageRepository } from '../lib/images';
+import { SecureProcessingJob } from '../lib/processing';
+import { SecureModelPromotion } from '../lib/promotion';
+
+const TRAINING_DLC = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-cpu-py311';
+const INFERENCE_DLC = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker';
+
+/** One measured construct: the stack without it, and with it. */
+export interface ConstructCase {
+  readonly name: string;
+  /** Builds what the construct needs in `stack` and returns the step that adds the construct itself. */
+  readonly build: (stack: Stack, env: SageMakerEnvironment) => () => void;
+}
+
+function endpoint(stack: Stack, env: SageMakerEnvironment): SecureEndpoint {
+  return new SecureEndpoint(stack, 'Endpoint', {
+    environment: env,
+    endpointName: 'bench-endpoint',
+    model: { image: EndpointImage.fromDlc(INFERENCE_DLC), modelData: ModelData.fromBucket(env.artifactsBucket, 'models/bench/v1/model.tar.gz') },
+  });
+}
+
+function training(stack: Stack, env: SageMakerEnvironment): SecureTrainingJob {
+  return new SecureTrainingJob(stack, 'Training', { environment: env, image: TrainingImage.fromDeepLearningContainer(TRAINING_DLC), jobNamePrefix: 'bench' });
+}
+
+export const CONSTRUCT_CASES: ConstructCase[] = [
+  { name: 'SecureTrainingJob', build: (stack, env) => () => { training(stack, env); } },
+  {
+    name: 'SecureProcessingJob',
+    build: (stack, env) => () => {
+      new SecureProcessingJob(stack, 'Processing', {
+        environment: env, jobNamePrefix: 'bench-prep', image: TrainingImage.fromDeepLearningContainer(TRAINING_DLC),
+        inputs: [{ inputName: 'raw', bucket: env.dataBucket, prefix: 'datasets/raw/' }], outputs: [{ outputName: 'features' }],
+      });
+    },
+  },
+  { name: 'SecureEndpoint', build: (stack, env) => () => { endpoint(stack, env); } },
+  { name: 'SecureImageRepository', build: (stack, env) => () => { new SecureImageRepository(stack, 'Images', { environment: env }); } },
+  {
+    name: 'SecureModelPromotion (beside a training job and an endpoint)',
+    build: (stack, env) => {
+      const t = training(stack, env);
+      const e = endpoint(stack, env);
+      return () => { new SecureModelPromotion(stack, 'Promotion', { endpoint: e, training: t }); };
+    },
+  },
+];
+
+/** The app of a case: `withConstruct` false stops before the measured construct. */
+export function constructCaseApp(c: ConstructCase, withConstruct: boolean): (app: App) => void {
+  return (app) => {
+    const stack = new Stack(app, 'PerConstruct', { env: { account: '111122223333', region: 'us-east-1' } });
+    const env = new SageMakerEnvironment(stack, 'Env', { environmentName: 'bench' });
+    const add = c.build(stack, env);
+    if (withConstruct) add();
+  };
+}
