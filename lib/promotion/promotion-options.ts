@@ -118,8 +118,8 @@ export class ModelApproval {
     return new ModelApproval(true, undefined, undefined, condition);
   }
 
-  /** Whether versions are registered approved. */
-  public readonly automatic: boolean;
+  /** Whether versions are registered approved (`automatic`). */
+  public readonly isAutomatic: boolean;
 
   /** How often the approval status is read (manual approval). */
   public readonly pollInterval?: Duration;
@@ -131,7 +131,7 @@ export class ModelApproval {
   public readonly condition?: string;
 
   private constructor(automatic: boolean, pollInterval: Duration | undefined, timeout: Duration | undefined, condition: string | undefined) {
-    this.automatic = automatic;
+    this.isAutomatic = automatic;
     this.pollInterval = pollInterval;
     this.timeout = timeout;
     this.condition = condition;

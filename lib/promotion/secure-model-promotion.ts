@@ -294,7 +294,7 @@ export class SecureModelPromotion extends Resource {
         Parameters: {
           'ModelPackageGroupName': this.modelPackageGroupName,
           'ModelPackageDescription.$': "States.Format('Trained by {}; promoted by execution {}', $.version.trainingJobName, $$.Execution.Id)",
-          'ModelApprovalStatus': approval.automatic ? 'Approved' : 'PendingManualApproval',
+          'ModelApprovalStatus': approval.isAutomatic ? 'Approved' : 'PendingManualApproval',
           'InferenceSpecification': {
             Containers: [{
               'Image': template.imageUri,
@@ -403,7 +403,7 @@ export class SecureModelPromotion extends Resource {
       .otherwise(again));
     const deploy = sfn.Chain.start(createModel).next(createEndpointConfig).next(updateEndpoint).next(followDeployment);
 
-    if (approval.automatic) {
+    if (approval.isAutomatic) {
       states.push(deploy);
     } else {
       const interval = approval.pollInterval!.toSeconds();
@@ -444,7 +444,7 @@ export class SecureModelPromotion extends Resource {
       'Step Functions log delivery (logs:CreateLogDelivery, PutResourcePolicy, Describe*) and X-Ray trace upload support no resource-level permissions; they are the actions AWS documents for state machine logging and tracing.',
       'AwsSolutions-IAM5[Resource::*]');
 
-    if (approval.automatic) {
+    if (approval.isAutomatic) {
       Annotations.of(this).addWarningV2('cdk-secure-sagemaker:PromotionWithoutApproval',
         `\`approval\` is ModelApproval.automatic('${approval.condition}'): every trained version is registered approved and deployed without a person's approval; the deployment guardrails' alarms are the only check between training and endpoint ${endpoint.endpointName}.`);
     }
@@ -544,10 +544,10 @@ export class SecureModelPromotion extends Resource {
       }));
     }
     role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: approval.automatic ? 'RegisterApprovedVersionsInThisGroupOnly' : 'RegisterPendingVersionsInThisGroupOnly',
+      sid: approval.isAutomatic ? 'RegisterApprovedVersionsInThisGroupOnly' : 'RegisterPendingVersionsInThisGroupOnly',
       actions: ['sagemaker:CreateModelPackage'],
       resources: [this.modelPackageArnPattern],
-      conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': approval.automatic ? 'Approved' : 'PendingManualApproval' } },
+      conditions: { StringEquals: { 'sagemaker:ModelApprovalStatus': approval.isAutomatic ? 'Approved' : 'PendingManualApproval' } },
     }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ReadVersionsOfThisGroupOnly',
@@ -642,7 +642,7 @@ export class SecureModelPromotion extends Resource {
       throw validationError(this, 'EnvironmentMismatch',
         '`training` and `endpoint` are in different environments: the endpoint\'s role would read artifacts from another environment\'s bucket under another key. Give both the same `environment`.');
     }
-    if (!approval.automatic) {
+    if (!approval.isAutomatic) {
       const interval = approval.pollInterval!.toSeconds();
       const timeout = approval.timeout!.toSeconds();
       if (interval < 60) {

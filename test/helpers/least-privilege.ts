@@ -176,7 +176,7 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
               if (!ownedPackageGroups.has(pkg[2].toLowerCase())) v(`model package group ${pkg[2]} is not in this template`);
               continue;
             }
-            const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|domain|user-profile|app|space)\/(.+)$/.exec(rendered);
+            const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|transform-job|hyper-parameter-tuning-job|monitoring-schedule|domain|user-profile|app|space)\/(.+)$/.exec(rendered);
             if (!m) {
               v('SageMaker resource the checker cannot place');
             } else if (m[2].includes('*')) {
