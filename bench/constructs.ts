@@ -6,11 +6,9 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import {
-  EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint, SecureTrainingJob, TrainingImage,
+  EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint, SecureImageRepository, SecureModelMonitor, SecureModelPromotion,
+  SecureProcessingJob, SecureTrainingJob, SecureTransformJob, TrainingImage,
 } from '../lib';
-import { SecureImageRepository } from '../lib/images';
-import { SecureProcessingJob } from '../lib/processing';
-import { SecureModelPromotion } from '../lib/promotion';
 
 const TRAINING_DLC = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-cpu-py311';
 const INFERENCE_DLC = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker';
@@ -45,8 +43,25 @@ export const CONSTRUCT_CASES: ConstructCase[] = [
       });
     },
   },
+  {
+    name: 'SecureTransformJob',
+    build: (stack, env) => () => {
+      new SecureTransformJob(stack, 'Transform', {
+        environment: env, jobNamePrefix: 'bench-score',
+        model: { image: EndpointImage.fromDlc(INFERENCE_DLC), modelData: ModelData.fromBucket(env.artifactsBucket, 'models/bench/v1/model.tar.gz') },
+        input: { bucket: env.dataBucket, prefix: 'datasets/scoring/' },
+      });
+    },
+  },
   { name: 'SecureEndpoint', build: (stack, env) => () => { endpoint(stack, env); } },
   { name: 'SecureImageRepository', build: (stack, env) => () => { new SecureImageRepository(stack, 'Images', { environment: env }); } },
+  {
+    name: 'SecureModelMonitor (beside an endpoint)',
+    build: (stack, env) => {
+      const e = endpoint(stack, env);
+      return () => { new SecureModelMonitor(stack, 'Monitor', { endpoint: e, baseline: { prefix: 'model-monitor/baselines/bench/' } }); };
+    },
+  },
   {
     name: 'SecureModelPromotion (beside a training job and an endpoint)',
     build: (stack, env) => {

@@ -8,10 +8,10 @@ import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { buildStacks, SecureMlPlatformStack } from './secure-ml-platform';
-import { SageMakerCompliance, SageMakerGuardrails, SageMakerWorkloadRole, TrainingImage } from '../lib';
-import { SecureImageRepository } from '../lib/images';
-import { SecureProcessingJob } from '../lib/processing';
-import { SecureModelPromotion } from '../lib/promotion';
+import {
+  EndpointImage, ModelData, SageMakerCompliance, SageMakerGuardrails, SageMakerWorkloadRole, SecureModelMonitor, SecureTransformJob, TrainingImage,
+} from '../lib';
+import { SecureImageRepository, SecureModelPromotion, SecureProcessingJob } from '../lib';
 
 /** Properties of the model-lifecycle stack. */
 export interface SecureMlModelLifecycleStackProps extends StackProps {
@@ -29,6 +29,12 @@ export class SecureMlModelLifecycleStack extends Stack {
 
   /** Prepares the features the churn model trains on. */
   public readonly featurePreparation: SecureProcessingJob;
+
+  /** Scores the month's customers in batch with the served model. */
+  public readonly batchScoring: SecureTransformJob;
+
+  /** Watches the data the endpoint receives against the training baseline. */
+  public readonly monitor: SecureModelMonitor;
 
   constructor(scope: Construct, id: string, props: SecureMlModelLifecycleStackProps) {
     super(scope, id, props);
@@ -52,6 +58,23 @@ export class SecureMlModelLifecycleStack extends Stack {
       outputs: [{ outputName: 'features' }],
     });
 
+    // Batch scoring with the model the endpoint serves: a network-isolated model in the VPC, encrypted output.
+    this.batchScoring = new SecureTransformJob(this, 'BatchScoring', {
+      environment,
+      jobNamePrefix: 'churn-scoring',
+      model: {
+        image: EndpointImage.fromDlc(`763104351884.dkr.ecr.${this.region}.amazonaws.com/sklearn-inference:1.2-1-cpu-py3`),
+        modelData: ModelData.fromBucket(environment.artifactsBucket, 'models/churn/v1/model.tar.gz'),
+      },
+      input: { bucket: environment.dataBucket, prefix: 'datasets/scoring/', contentType: 'text/csv' },
+    });
+
+    // Data quality of the endpoint's captured requests, hourly, against the baseline of the training data.
+    this.monitor = new SecureModelMonitor(this, 'ChurnDataQuality', {
+      endpoint: platform.churnEndpoint,
+      baseline: { prefix: 'model-monitor/baselines/churn/v1/' },
+    });
+
     // Train, register, approve, deploy: promotion is an execution with blue/green guardrails.
     this.promotion = new SecureModelPromotion(this, 'ChurnPromotion', {
       endpoint: platform.churnEndpoint,
@@ -72,7 +95,7 @@ export class SecureMlModelLifecycleStack extends Stack {
     const guardrails = new SageMakerGuardrails(this, 'Guardrails', {
       environment,
       securityGroups: [platform.churnEndpoint.securityGroup],
-      workloads: [this.featurePreparation],
+      workloads: [this.featurePreparation, this.batchScoring, this.monitor],
     });
     guardrails.attachToRolesIn(this);
     guardrails.applyPermissionsBoundaryTo(approver);
