@@ -38,8 +38,11 @@ export const CONSTRUCT_CASES: ConstructCase[] = [
     name: 'SecureProcessingJob',
     build: (stack, env) => () => {
       new SecureProcessingJob(stack, 'Processing', {
-        environment: env, jobNamePrefix: 'bench-prep', image: TrainingImage.fromDeepLearningContainer(TRAINING_DLC),
-        inputs: [{ inputName: 'raw', bucket: env.dataBucket, prefix: 'datasets/raw/' }], outputs: [{ outputName: 'features' }],
+        environment: env,
+        jobNamePrefix: 'bench-prep',
+        image: TrainingImage.fromDeepLearningContainer(TRAINING_DLC),
+        inputs: [{ inputName: 'raw', bucket: env.dataBucket, prefix: 'datasets/raw/' }],
+        outputs: [{ outputName: 'features' }],
       });
     },
   },
@@ -47,7 +50,8 @@ export const CONSTRUCT_CASES: ConstructCase[] = [
     name: 'SecureTransformJob',
     build: (stack, env) => () => {
       new SecureTransformJob(stack, 'Transform', {
-        environment: env, jobNamePrefix: 'bench-score',
+        environment: env,
+        jobNamePrefix: 'bench-score',
         model: { image: EndpointImage.fromDlc(INFERENCE_DLC), modelData: ModelData.fromBucket(env.artifactsBucket, 'models/bench/v1/model.tar.gz') },
         input: { bucket: env.dataBucket, prefix: 'datasets/scoring/' },
       });

@@ -9,9 +9,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { buildStacks, SecureMlPlatformStack } from './secure-ml-platform';
 import {
-  EndpointImage, ModelData, SageMakerCompliance, SageMakerGuardrails, SageMakerWorkloadRole, SecureModelMonitor, SecureTransformJob, TrainingImage,
+  EndpointImage, ModelData, SageMakerCompliance, SageMakerGuardrails, SageMakerWorkloadRole, SecureImageRepository, SecureModelMonitor,
+  SecureModelPromotion, SecureProcessingJob, SecureTransformJob, TrainingImage,
 } from '../lib';
-import { SecureImageRepository, SecureModelPromotion, SecureProcessingJob } from '../lib';
 
 /** Properties of the model-lifecycle stack. */
 export interface SecureMlModelLifecycleStackProps extends StackProps {

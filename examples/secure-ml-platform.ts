@@ -29,10 +29,10 @@ import {
   SecureTrainingJob,
   TrainingImage,
 } from '../lib';
+import { buildAllStacks } from './model-lifecycle';
 import { buildReport, renderMarkdown, renderSummary } from '../lib/report';
 import { render } from '../lib/report/cfn';
 // The second stack (images, model promotion), used by the main block only.
-import { buildAllStacks } from './model-lifecycle';
 
 /** The platform team's stack: the shared environment and what data scientists get. */
 export class SecureMlPlatformStack extends Stack {
