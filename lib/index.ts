@@ -12,3 +12,4 @@ export * from './promotion';
 export * from './studio';
 export * from './training';
 export * from './transform';
+export * from './tuning';

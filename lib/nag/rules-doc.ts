@@ -1,4 +1,5 @@
 import { NagMessageLevel } from 'cdk-nag';
+import { Checklist, CHECKLISTS, ChecklistRow, coverageOf } from './checklists';
 import { Control, CONTROLS, ControlSection, ruleIdOf } from './controls';
 
 /**
@@ -58,8 +59,8 @@ const LEVEL: Record<string, string> = { [NagMessageLevel.ERROR]: 'Error', [NagMe
 const code = (types: readonly string[]) => types.map((t) => `\`${t}\``).join(', ');
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** RULES.md, from the catalogue. */
-export function renderRulesMarkdown(controls: readonly Control[] = CONTROLS): string {
+/** RULES.md, from the catalogue and the checklist mapping (lib/nag/checklists.ts). */
+export function renderRulesMarkdown(controls: readonly Control[] = CONTROLS, checklists: readonly Checklist[] = CHECKLISTS): string {
   const out: string[] = [HEADER, '', '## Rules', ''];
   out.push('| Rule ID | Level | Resource types | Row of the reviewer report |', '| --- | --- | --- | --- |');
   for (const c of controls) {
@@ -82,7 +83,49 @@ export function renderRulesMarkdown(controls: readonly Control[] = CONTROLS): st
       out.push(`**Sources:** ${c.doc.sources}`, '');
     }
   }
+  out.push(...renderChecklists(checklists));
   return out.join('\n');
+}
+
+const CHECKLISTS_INTRO = `Every check of the public SageMaker checklists, and what enforces it at synth time: a rule of this pack, a rule of the generic
+cdk-nag packs that \`SageMakerCompliance.applyTo\` runs with it (AwsSolutions, HIPAA Security, NIST 800-53 R5, PCI DSS 3.2.1), or the reason
+a template cannot show it (run-time state, an account setting, a resource outside CloudFormation). A few checks a template could show are
+deliberately not rules; the table says why. The mapping is data (lib/nag/checklists.ts), and a test asserts that every rule it names exists
+and is tested with a compliant and a non-compliant resource.`;
+
+const COVERAGE_TEXT = {
+  'rule': 'by rules of this pack',
+  'pack': 'by generic cdk-nag packs only',
+  'not-checkable': 'not checkable in a template',
+  'not-enforced': 'checkable, deliberately not a rule',
+};
+
+/** The four checklist tables. */
+function renderChecklists(checklists: readonly Checklist[]): string[] {
+  const out = ['## Public SageMaker checklists', '', CHECKLISTS_INTRO, ''];
+  for (const list of checklists) {
+    const counts = Object.entries(COVERAGE_TEXT)
+      .map(([kind, text]) => [list.rows.filter((r) => coverageOf(r) === kind).length, text] as const)
+      .filter(([n]) => n > 0)
+      .map(([n, text]) => `${n} ${text}`);
+    out.push(`### ${list.title}`, '', `${list.source} ${list.rows.length} checks: ${counts.join(', ')}.`, '');
+    out.push('| Check | Title | Enforced by |', '| --- | --- | --- |');
+    for (const row of list.rows) {
+      out.push(`| \`${row.id}\` | ${cell(row.title)} | ${cell(coverageCell(row))} |`);
+    }
+    out.push('');
+  }
+  return out;
+}
+
+function coverageCell(row: ChecklistRow): string {
+  const parts: string[] = [];
+  if (row.rules?.length) parts.push(row.rules.join(', '));
+  if (row.packRules?.length) parts.push(`${row.rules?.length ? 'and ' : ''}cdk-nag ${row.packRules.join(', ')}`);
+  if (row.notCheckable) parts.push(`not checkable in a template: ${row.notCheckable}`);
+  if (row.notEnforced) parts.push(`checkable, not a rule of this pack: ${row.notEnforced}`);
+  if (row.note) parts.push(`(${row.note})`);
+  return parts.join(' ');
 }
 
 function reportRow(c: Control): string {

@@ -13,6 +13,10 @@ import {
   templateView,
   USER_PROFILE,
   USER_PROFILE_OWN_ROLE,
+  FEATURE_GROUP,
+  INFERENCE_EXPERIMENT,
+  MONITORING_SCHEDULE,
+  MONITORING_TYPES,
 } from '../nag/controls';
 
 const pass = (control: string, detail: string): ControlRow => ({ control, status: 'PASS', detail });
@@ -29,6 +33,9 @@ const REPORTED_TYPES = [
   'AWS::SageMaker::Endpoint',
   'AWS::StepFunctions::StateMachine',
   'AWS::SageMaker::Pipeline',
+  ...MONITORING_TYPES,
+  FEATURE_GROUP,
+  INFERENCE_EXPERIMENT,
 ];
 
 /** The order of the rows of each section: the report's own controls among the rules'. */
@@ -39,7 +46,7 @@ const ROW_ORDER: Record<string, string[]> = {
   'AWS::SageMaker::Domain': [
     'KMS key (EFS)', 'Network: VPC only', 'Network: subnets', 'Auth mode', 'Root (Docker access)', 'Notebook output sharing', 'User profiles with own role',
   ],
-  'AWS::SageMaker::EndpointConfig': ['KMS key (storage volume)', 'Data capture', 'Data capture KMS key', 'Instance count'],
+  'AWS::SageMaker::EndpointConfig': ['KMS key (storage volume)', 'Data capture', 'Data capture KMS key', 'Async output KMS key', 'Instance count'],
   'AWS::SageMaker::Model': ['Network: VPC subnets', 'Network isolation'],
   'jobs': [
     'KMS key (training volume)', 'KMS key (processing volume)', 'KMS key (output)', 'Network: VPC subnets', 'Network isolation', 'Inter-container encryption', 'Max runtime',
@@ -90,7 +97,10 @@ function nameOf({ type, logicalId: id, properties: p }: ControlSubject): string 
     case 'AWS::SageMaker::EndpointConfig': return `Endpoint config ${render(p.EndpointConfigName) || id}`;
     case 'AWS::SageMaker::Model': return `Model ${render(p.ModelName) || id}`;
     case 'AWS::SageMaker::Endpoint': return `Endpoint ${render(p.EndpointName) || id}`;
-    default: return id;
+    case MONITORING_SCHEDULE: return `Monitoring schedule ${render(p.MonitoringScheduleName) || id}`;
+    case FEATURE_GROUP: return `Feature group ${render(p.FeatureGroupName) || id}`;
+    case INFERENCE_EXPERIMENT: return `Inference experiment ${render(p.Name) || id}`;
+    default: return MONITORING_TYPES.includes(type) ? `Monitoring job definition ${render(p.JobDefinitionName) || id}` : id;
   }
 }
 

@@ -3,11 +3,10 @@
  * teams each deploy their workloads in a stack of their own, on the platform's environment.
  */
 import { App, Duration, Stack, StackProps } from 'aws-cdk-lib';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { Construct } from 'constructs';
 import {
   EndpointImage, ModelData, SageMakerCompliance, SageMakerEnvironment, SageMakerGuardrails,
-  SageMakerSecurityMonitoring, SecureEndpoint, SecureNotebook, SecureStudioDomain, SecureTrainingJob, TrainingImage,
+  SageMakerSecurityMonitoring, SecureEndpoint, SecureImageRepository, SecureNotebook, SecureStudioDomain, SecureTrainingJob, TrainingImage,
 } from '../../lib';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
@@ -33,7 +32,8 @@ class TeamAStack extends Stack {
   constructor(scope: Construct, id: string, props: TeamProps) {
     super(scope, id, props);
     const { environment, team } = props;
-    const repo = new ecr.Repository(this, 'Images', { imageScanOnPush: true, imageTagMutability: ecr.TagMutability.IMMUTABLE });
+    // The team's images: the library's repository (environment key, scan on push, immutable tags, lifecycle).
+    const repo = new SecureImageRepository(this, 'Images', { environment });
     new SecureNotebook(this, 'Notebook', {
       environment,
       notebookName: `${team}-explore`,
@@ -42,7 +42,7 @@ class TeamAStack extends Stack {
     new SecureTrainingJob(this, 'Training', {
       environment,
       jobNamePrefix: `${team}-churn`,
-      image: TrainingImage.fromEcrRepository(repo, 'v1'),
+      image: TrainingImage.fromEcrRepository(repo.repository, 'v1'),
       inputs: [{ channelName: 'train', bucket: environment.dataBucket, prefix: `datasets/${team}/` }],
       outputPrefix: `models/${team}/churn/`,
       maxRuntime: Duration.hours(2),

@@ -1,11 +1,14 @@
 import { App, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { CfnStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { SageMakerSecurityChecks } from '../../lib/nag';
+import { CONTROLS, ruleIdOf } from '../../lib/nag/controls';
 
 const ALL_RULE_IDS = [
   'SageMakerSecurity-DomainDockerAccessDisabled',
@@ -15,10 +18,19 @@ const ALL_RULE_IDS = [
   'SageMakerSecurity-DomainSecurityGroups',
   'SageMakerSecurity-DomainSourceIdentity',
   'SageMakerSecurity-DomainVpcOnly',
+  'SageMakerSecurity-ECRRepositoryKMSKey',
+  'SageMakerSecurity-ECRRepositoryLifecyclePolicy',
+  'SageMakerSecurity-ECRRepositoryScanOnPush',
+  'SageMakerSecurity-ECRRepositoryTagImmutable',
+  'SageMakerSecurity-EndpointConfigAsyncOutputKMSKey',
   'SageMakerSecurity-EndpointConfigDataCaptureEncrypted',
   'SageMakerSecurity-EndpointConfigKMSKey',
   'SageMakerSecurity-EndpointConfigMultiInstance',
   'SageMakerSecurity-EndpointConfigNoKMSKeyOnNVMe',
+  'SageMakerSecurity-EndpointConfigNoServerlessVariant',
+  'SageMakerSecurity-FeatureGroupDescription',
+  'SageMakerSecurity-FeatureGroupKMSKeys',
+  'SageMakerSecurity-InferenceExperimentKMSKeys',
   'SageMakerSecurity-JobDefinitionInterContainerEncryption',
   'SageMakerSecurity-JobDefinitionKmsKeys',
   'SageMakerSecurity-JobDefinitionMaxRuntime',
@@ -28,13 +40,22 @@ const ALL_RULE_IDS = [
   'SageMakerSecurity-LogGroupRetained',
   'SageMakerSecurity-ModelInVPC',
   'SageMakerSecurity-ModelNetworkIsolation',
+  'SageMakerSecurity-ModelPackageGroupNoPublicAccess',
+  'SageMakerSecurity-MonitoringJobInterContainerEncryption',
+  'SageMakerSecurity-MonitoringJobKmsKeys',
+  'SageMakerSecurity-MonitoringJobMaxRuntime',
+  'SageMakerSecurity-MonitoringJobNetworkIsolation',
+  'SageMakerSecurity-MonitoringJobVpc',
   'SageMakerSecurity-NotebookCurrentPlatform',
   'SageMakerSecurity-NotebookIMDSv2',
   'SageMakerSecurity-NotebookLifecycleConfigAttached',
+  'SageMakerSecurity-NotebookLifecycleConfigNoSecrets',
   'SageMakerSecurity-NotebookNitroInstanceType',
+  'SageMakerSecurity-NotebookRoleTrustScoped',
   'SageMakerSecurity-NotebookRootAccessDisabled',
   'SageMakerSecurity-S3BucketKeyEnabled',
   'SageMakerSecurity-S3BucketRetained',
+  'SageMakerSecurity-SageMakerResourceTagged',
   'SageMakerSecurity-UserProfileOwnRole',
   'SageMakerSecurity-VPCInterfaceEndpointPolicy',
   'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS',
@@ -51,7 +72,12 @@ function stackBreakingEveryRule(): Stack {
   new ec2.CfnInternetGateway(stack, 'Igw');
   new ec2.CfnVPCEndpoint(stack, 'S3Endpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.s3' });
   new ec2.CfnVPCEndpoint(stack, 'StsEndpoint', { vpcId: 'vpc-1', serviceName: 'com.amazonaws.us-east-1.sts', vpcEndpointType: 'Interface' });
-  new sagemaker.CfnNotebookInstance(stack, 'Notebook', { instanceType: 'ml.t2.medium', roleArn: 'arn:aws:iam::111122223333:role/nb' });
+  // A notebook role that trusts every action.
+  const notebookRole = new iam.CfnRole(stack, 'NotebookRole', {
+    assumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'sagemaker.amazonaws.com' }, Action: '*' }] },
+  });
+  new sagemaker.CfnNotebookInstance(stack, 'Notebook', { instanceType: 'ml.t2.medium', roleArn: notebookRole.attrArn });
+  new sagemaker.CfnNotebookInstanceLifecycleConfig(stack, 'Lifecycle', { onStart: [{ content: Buffer.from('export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE').toString('base64') }] });
   new sagemaker.CfnModel(stack, 'Model', { executionRoleArn: 'arn:aws:iam::111122223333:role/model' });
   // A state machine running a training job with none of the secure settings.
   new CfnStateMachine(stack, 'TrainingStateMachine', {
@@ -78,6 +104,39 @@ function stackBreakingEveryRule(): Stack {
     domainSettings: { dockerSettings: { enableDockerAccess: 'ENABLED' } },
   });
   new sagemaker.CfnUserProfile(stack, 'UserProfile', { domainId: 'd-1', userProfileName: 'alice' });
+  // Serverless asynchronous inference without a key for its results (the storage key is set, so only those two rules fire).
+  new sagemaker.CfnEndpointConfig(stack, 'AsyncConfig', {
+    kmsKeyId: 'arn:aws:kms:us-east-1:111122223333:key/k',
+    productionVariants: [{ variantName: 'A', modelName: 'm', serverlessConfig: { maxConcurrency: 1, memorySizeInMb: 1024 } }],
+    asyncInferenceConfig: { outputConfig: { s3OutputPath: 's3://b/async/' } },
+  });
+  // A data quality job definition with only the required properties.
+  new sagemaker.CfnDataQualityJobDefinition(stack, 'Monitor', {
+    roleArn: 'arn:aws:iam::111122223333:role/monitor',
+    dataQualityAppSpecification: { imageUri: '111122223333.dkr.ecr.us-east-1.amazonaws.com/monitor:1' },
+    dataQualityJobInput: { endpointInput: { endpointName: 'e', localPath: '/opt/ml/processing/input' } },
+    dataQualityJobOutputConfig: { monitoringOutputs: [{ s3Output: { localPath: '/opt/ml/processing/output', s3Uri: 's3://b/m/' } }] },
+    jobResources: { clusterConfig: { instanceCount: 1, instanceType: 'ml.m5.large', volumeSizeInGb: 20 } },
+  });
+  new sagemaker.CfnFeatureGroup(stack, 'Features', {
+    featureGroupName: 'f',
+    recordIdentifierFeatureName: 'id',
+    eventTimeFeatureName: 'ts',
+    featureDefinitions: [{ featureName: 'id', featureType: 'String' }, { featureName: 'ts', featureType: 'String' }],
+    offlineStoreConfig: { S3StorageConfig: { S3Uri: 's3://b/f/' } },
+  });
+  new sagemaker.CfnModelPackageGroup(stack, 'Models', {
+    modelPackageGroupName: 'g',
+    modelPackageGroupPolicy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 'sagemaker:DescribeModelPackage', Resource: '*' }] },
+  });
+  new sagemaker.CfnInferenceExperiment(stack, 'Shadow', {
+    name: 's',
+    type: 'ShadowMode',
+    endpointName: 'e',
+    roleArn: 'arn:aws:iam::111122223333:role/shadow',
+    modelVariants: [{ modelName: 'm', variantName: 'v', infrastructureConfig: { infrastructureType: 'RealTimeInference', realTimeInferenceConfig: { instanceType: 'ml.m5.large', instanceCount: 1 } } }],
+  });
+  new ecr.CfnRepository(stack, 'Images');
   return stack;
 }
 
@@ -87,6 +146,7 @@ describe('SageMakerSecurityChecks', () => {
     expect(pack.name).toBe('SageMakerSecurity');
     expect(pack.readPackName).toBe('SageMakerSecurity');
 
+    expect(ALL_RULE_IDS).toEqual(CONTROLS.map(ruleIdOf).sort());
     const report = pack.validateScope(stackBreakingEveryRule());
     expect(report.success).toBe(false);
     expect(report.violations.map((v) => v.ruleName).sort()).toEqual(ALL_RULE_IDS);
@@ -128,9 +188,29 @@ describe('SageMakerSecurityChecks', () => {
       'SageMakerSecurity-VPCInterfaceEndpointPrivateDNS': ['Stack/StsEndpoint'],
       'SageMakerSecurity-VPCNoInternetPath': ['Stack/Igw'],
       'SageMakerSecurity-VPCS3GatewayEndpointPolicy': ['Stack/S3Endpoint'],
+      'SageMakerSecurity-NotebookLifecycleConfigNoSecrets': ['Stack/Lifecycle'],
+      'SageMakerSecurity-NotebookRoleTrustScoped': ['Stack/Notebook'],
+      'SageMakerSecurity-EndpointConfigAsyncOutputKMSKey': ['Stack/AsyncConfig'],
+      'SageMakerSecurity-EndpointConfigNoServerlessVariant': ['Stack/AsyncConfig'],
+      'SageMakerSecurity-MonitoringJobVpc': ['Stack/Monitor'],
+      'SageMakerSecurity-MonitoringJobNetworkIsolation': ['Stack/Monitor'],
+      'SageMakerSecurity-MonitoringJobInterContainerEncryption': ['Stack/Monitor'],
+      'SageMakerSecurity-MonitoringJobKmsKeys': ['Stack/Monitor'],
+      'SageMakerSecurity-MonitoringJobMaxRuntime': ['Stack/Monitor'],
+      'SageMakerSecurity-FeatureGroupKMSKeys': ['Stack/Features'],
+      'SageMakerSecurity-FeatureGroupDescription': ['Stack/Features'],
+      'SageMakerSecurity-ModelPackageGroupNoPublicAccess': ['Stack/Models'],
+      'SageMakerSecurity-InferenceExperimentKMSKeys': ['Stack/Shadow'],
+      'SageMakerSecurity-SageMakerResourceTagged': ['Stack/Domain', 'Stack/Features'],
+      'SageMakerSecurity-ECRRepositoryScanOnPush': ['Stack/Images'],
+      'SageMakerSecurity-ECRRepositoryTagImmutable': ['Stack/Images'],
+      'SageMakerSecurity-ECRRepositoryKMSKey': ['Stack/Images'],
+      'SageMakerSecurity-ECRRepositoryLifecyclePolicy': ['Stack/Images'],
     });
     for (const id of ALL_RULE_IDS) {
-      expect(byRule[id].severity).toBe(['SageMakerSecurity-VPCNoInternetPath', 'SageMakerSecurity-EndpointConfigMultiInstance', 'SageMakerSecurity-UserProfileOwnRole'].includes(id) ? 'warning' : 'error');
+      const warnings = ['VPCNoInternetPath', 'EndpointConfigMultiInstance', 'UserProfileOwnRole', 'EndpointConfigNoServerlessVariant', 'FeatureGroupDescription',
+        'SageMakerResourceTagged', 'ECRRepositoryLifecyclePolicy'].map((r) => `SageMakerSecurity-${r}`);
+      expect(byRule[id].severity).toBe(warnings.includes(id) ? 'warning' : 'error');
       expect(byRule[id].description.length).toBeGreaterThan(20);
     }
   });

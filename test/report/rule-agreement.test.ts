@@ -10,6 +10,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { SageMakerSecurityChecks } from '../../lib/nag';
 import { CONTROLS } from '../../lib/nag/controls';
 import { buildReport, SecurityReportData } from '../../lib/report';
+import { constructSamples } from '../nag/checklist-fixtures';
 
 /**
  * The rule pack and the reviewer report reach the same verdict by construction (both run the
@@ -87,6 +88,8 @@ const domain = (props: Partial<sagemaker.CfnDomainProps> = {}, removal = Removal
   const d = new sagemaker.CfnDomain(stack, id, {
     authMode: 'IAM',
     domainName: 'research',
+    // Domains are tagged (SageMakerSecurity-SageMakerResourceTagged).
+    tags: [{ key: 'team', value: 'research' }],
     appNetworkAccessType: 'VpcOnly',
     vpcId: 'vpc-1',
     subnetIds: ['subnet-1'],
@@ -224,6 +227,13 @@ const SAMPLES: Record<string, { compliant: Build; nonCompliant: Build; more?: Ar
     nonCompliant: profiles('arn:aws:iam::111122223333:role/shared', 'arn:aws:iam::111122223333:role/shared'),
     more: [['no role of its own', profiles(undefined, 'arn:aws:iam::111122223333:role/bob'), false]],
   },
+  // The rules added for the public checklists: their samples are the checklist fixtures.
+  ...constructSamples([
+    'MonitoringJobVpc', 'MonitoringJobNetworkIsolation', 'MonitoringJobInterContainerEncryption', 'MonitoringJobKmsKeys', 'MonitoringJobMaxRuntime',
+    'EndpointConfigAsyncOutputKMSKey', 'EndpointConfigNoServerlessVariant', 'NotebookLifecycleConfigNoSecrets', 'NotebookRoleTrustScoped',
+    'FeatureGroupKMSKeys', 'FeatureGroupDescription', 'ModelPackageGroupNoPublicAccess', 'InferenceExperimentKMSKeys', 'SageMakerResourceTagged',
+    'ECRRepositoryScanOnPush', 'ECRRepositoryTagImmutable', 'ECRRepositoryKMSKey', 'ECRRepositoryLifecyclePolicy',
+  ]),
 };
 
 /** The verdicts of one rule on one sample: the pack on the tree, the pack on the written template, the report. */

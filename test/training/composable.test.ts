@@ -1,7 +1,6 @@
 import { App, RemovalPolicy, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
@@ -9,7 +8,7 @@ import {
   CREATE_TRAINING_JOB_REQUEST_MEMBERS, CREATE_TRAINING_JOB_REQUIRED_MEMBERS, MAX_TAGS, sdkConfigSchemaErrors, TAG_MEMBERS, TAG_PATTERN,
 } from './api-shapes';
 
-import { SageMakerEnvironment, SageMakerGuardrails, SecureTrainingJob, SecureTrainingJobProps, TrainingImage } from '../../lib';
+import { SageMakerEnvironment, SageMakerGuardrails, SecureImageRepository, SecureTrainingJob, SecureTrainingJobProps, TrainingImage } from '../../lib';
 import { acknowledge } from '../../lib/private/acknowledge';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { asDeployed } from '../helpers/deployed';
@@ -242,7 +241,7 @@ function platformAndTeam() {
   const platform = new Stack(app, 'Platform', { env: ENV });
   const team = new Stack(app, 'Team', { env: ENV });
   const env = new SageMakerEnvironment(platform, 'Env', { environmentName: 'shared' });
-  const repo = new ecr.Repository(team, 'TrainerRepo', { imageTagMutability: ecr.TagMutability.IMMUTABLE, imageScanOnPush: true });
+  const repo = new SecureImageRepository(team, 'TrainerRepo', { environment: env }).repository;
   const dlcJob = newJob(team, 'Churn', { environment: env, inputs: [{ channelName: 'train', bucket: env.dataBucket, prefix: 'datasets/churn/' }] });
   const ecrJob = newJob(team, 'Fraud', { environment: env, image: TrainingImage.fromEcrRepository(repo, 'v1') });
   const reader = new iam.Role(team, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });

@@ -1,5 +1,5 @@
 import { NagMessageLevel } from 'cdk-nag';
-import { isPlainObject, isTrue, render } from './cfn-values';
+import { isPlainObject, isProvable, isTrue, render } from './cfn-values';
 import { Control, fail, judge, notApplicable, Observation, pass } from './control';
 import { HOSTING_SECTION } from './sections';
 import { hasLocalNvmeStorage } from '../../private/instance-types';
@@ -237,5 +237,67 @@ export const ENDPOINT_CONFIG_MULTI_INSTANCE: Control = {
       return judge(typeof n === 'number' && n >= 2, `${n} x ${render(v.InstanceType)} across AZs`,
         `${n === undefined ? 'no InitialInstanceCount' : `${render(n)} instance`}: no availability across AZs`, { subject });
     });
+  },
+};
+
+/**
+ * SageMaker endpoint configs for asynchronous inference encrypt the results they write to S3:
+ * `AsyncInferenceConfig.OutputConfig.KmsKeyId` resolves to a key. Not applicable without
+ * `AsyncInferenceConfig`.
+ */
+export const ENDPOINT_CONFIG_ASYNC_OUTPUT_KMS_KEY: Control = {
+  id: 'EndpointConfigAsyncOutputKMSKey',
+  resourceTypes: [ENDPOINT_CONFIG],
+  level: NagMessageLevel.ERROR,
+  section: HOSTING_SECTION,
+  info: 'The SageMaker endpoint config runs asynchronous inference without AsyncInferenceConfig.OutputConfig.KmsKeyId (or with a key that cannot be proven at synth time).',
+  explanation: 'Asynchronous endpoints write every inference result (and failure payload) to S3. Without a key SageMaker encrypts them with the account\'s AWS managed S3 key, '
+    + 'which every principal with S3 access to the prefix can use; encrypt them with a customer managed key.',
+  doc: {
+    cause: 'An `AWS::SageMaker::EndpointConfig` with `AsyncInferenceConfig` whose `OutputConfig.KmsKeyId` is absent, empty or does not resolve (a parameter, `Fn::If`). '
+      + 'Not applicable without `AsyncInferenceConfig`.',
+    fix: 'Set `asyncInferenceConfig.outputConfig.kmsKeyId` on `CfnEndpointConfig` to the environment key.',
+    sources: 'Amazon SageMaker API Reference, [AsyncInferenceOutputConfig](https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_AsyncInferenceOutputConfig.html).',
+  },
+  report: { label: 'Async output KMS key' },
+  check: ({ properties: p, template }) => {
+    const async = p.AsyncInferenceConfig;
+    if (async === undefined) {
+      return [];
+    }
+    const output = isPlainObject(async) ? async.OutputConfig : undefined;
+    const key = isPlainObject(output) ? output.KmsKeyId : undefined;
+    return [judge(isProvable(key, template), `AsyncInferenceConfig.OutputConfig.KmsKeyId ${render(key)}`,
+      key === undefined ? 'asynchronous inference results are not encrypted with a customer key' : `AsyncInferenceConfig.OutputConfig.KmsKeyId ${render(key) || 'empty'}: not a key that can be proven`)];
+  },
+};
+
+/**
+ * SageMaker endpoint configs have no serverless variants: a serverless variant runs outside the
+ * VPC, without network isolation or data capture. Not applicable without serverless variants.
+ */
+export const ENDPOINT_CONFIG_NO_SERVERLESS_VARIANT: Control = {
+  id: 'EndpointConfigNoServerlessVariant',
+  resourceTypes: [ENDPOINT_CONFIG],
+  level: NagMessageLevel.WARN,
+  section: HOSTING_SECTION,
+  info: 'A production or shadow variant of the SageMaker endpoint config is serverless (ServerlessConfig): it runs outside your VPC, without network isolation or data capture.',
+  explanation: 'SageMaker Serverless Inference does not support VPC configuration, network isolation, data capture or Model Monitor: the model\'s VpcConfig and '
+    + 'EnableNetworkIsolation do not apply to a serverless variant, so the controls the other rules check are not in force for it.',
+  doc: {
+    cause: 'An `AWS::SageMaker::EndpointConfig` with a `ProductionVariants` or `ShadowProductionVariants` entry that has `ServerlessConfig` (or a variant list that does not resolve). '
+      + 'Not applicable without serverless variants.',
+    fix: 'Use instance-based variants (`SecureEndpoint` does); acknowledge the finding for a serverless endpoint that serves no sensitive data, with that reason.',
+    sources: 'Amazon SageMaker AI Developer Guide, [Deploy models with Amazon SageMaker Serverless Inference](https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html) '
+      + '(feature exclusions: VPC configuration, network isolation, data capture, Model Monitor).',
+  },
+  check: ({ properties: p }) => {
+    const lists = [p.ProductionVariants, p.ShadowProductionVariants ?? []];
+    if (!lists.every(Array.isArray)) {
+      return [fail('the variant lists do not resolve: a variant may be serverless')];
+    }
+    const serverless = lists.flat().filter((v) => !isPlainObject(v) || v.ServerlessConfig !== undefined)
+      .map((v) => fail(isPlainObject(v) ? `variant ${render(v.VariantName) || '(unnamed)'} is serverless: no VPC, no network isolation` : 'a variant does not resolve: it may be serverless'));
+    return serverless.length > 0 ? serverless : [pass('every variant is instance-based')];
   },
 };

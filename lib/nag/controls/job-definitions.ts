@@ -27,10 +27,13 @@ export const PIPELINE = 'AWS::SageMaker::Pipeline';
 /** The resource types that define jobs. */
 export const JOB_DEFINING_TYPES = [STATE_MACHINE, PIPELINE];
 
-const TASK_RESOURCE = /:states:::(?:aws-sdk:)?sagemaker:(createTrainingJob|createProcessingJob)(?:\.[A-Za-z]+)?$/;
+const TASK_RESOURCE = /:states:::(?:aws-sdk:)?sagemaker:(createTrainingJob|createProcessingJob|createHyperParameterTuningJob)(?:\.[A-Za-z]+)?$/;
+
+/** `createTransformJob` tasks: batch transform jobs (their network settings come from the model). */
+const TRANSFORM_TASK_RESOURCE = /:states:::(?:aws-sdk:)?sagemaker:createTransformJob(?:\.[A-Za-z]+)?$/;
 
 /** The kind of a SageMaker job. */
-export type JobKind = 'training' | 'processing';
+export type JobKind = 'training' | 'processing' | 'transform';
 
 /** A job request found in a definition. */
 export interface JobRequest {
@@ -64,7 +67,7 @@ export function jobDefinitions(subject: ControlSubject): DefinitionJobs | undefi
 
 /** The report heading of a job. */
 export function jobHeading(subject: ControlSubject, job: JobRequest): string {
-  const kind = job.kind === 'training' ? 'Training' : 'Processing';
+  const kind = job.kind === 'training' ? 'Training' : job.kind === 'transform' ? 'Transform' : 'Processing';
   return subject.type === PIPELINE
     ? `${kind} (pipeline ${subject.logicalId}, step ${job.name})`
     : `${kind} (state machine ${subject.logicalId}, state ${job.name})`;
@@ -101,6 +104,20 @@ export function observeJobs(subject: ControlSubject, checkJob: (job: ReadableJob
 /** The settings the job controls check, wherever each job type keeps them. */
 export function jobSettings(job: ReadableJob) {
   const r = job.request;
+  if (job.kind === 'transform') {
+    // CreateTransformJob: the VPC, network isolation and inter-container settings are the model's; no StoppingCondition.
+    const resources = isPlainObject(r.TransformResources) ? r.TransformResources : {};
+    return {
+      vpcConfig: undefined,
+      networkIsolation: undefined,
+      interContainerEncryption: undefined,
+      outputConfigPresent: true,
+      outputKmsKeyId: isPlainObject(r.TransformOutput) ? r.TransformOutput.KmsKeyId : undefined,
+      volumeKmsKeyId: resources.VolumeKmsKeyId,
+      instanceType: resources.InstanceType,
+      maxRuntimeInSeconds: undefined,
+    };
+  }
   if (job.kind === 'training') {
     return {
       vpcConfig: r.VpcConfig,
@@ -241,11 +258,20 @@ function stateMachineJobs(definition: unknown): JobRequest[] {
     if (o.Type !== 'Task' || typeof o.Resource !== 'string') {
       return;
     }
+    if (TRANSFORM_TASK_RESOURCE.test(o.Resource)) {
+      const transform = o.Parameters ?? o.Arguments;
+      jobs.push({ kind: 'transform', name: key ?? '(unnamed)', request: isPlainObject(transform) ? transform : undefined });
+      return;
+    }
     const m = TASK_RESOURCE.exec(o.Resource);
     if (!m) {
       return;
     }
     const request = o.Parameters ?? o.Arguments;
+    if (m[1] === 'createHyperParameterTuningJob') {
+      jobs.push(...tuningTrainingJobs(key ?? '(unnamed)', request));
+      return;
+    }
     jobs.push({
       kind: m[1] === 'createTrainingJob' ? 'training' : 'processing',
       name: key ?? '(unnamed)',
@@ -255,9 +281,46 @@ function stateMachineJobs(definition: unknown): JobRequest[] {
   return jobs;
 }
 
+/**
+ * The training jobs a `createHyperParameterTuningJob` task launches: each of its
+ * `TrainingJobDefinition` / `TrainingJobDefinitions[]` carries the fields of a training job request
+ * (VpcConfig, EnableNetworkIsolation, EnableInterContainerTrafficEncryption, OutputDataConfig,
+ * ResourceConfig, StoppingCondition), so each is judged as one. A request or definition that
+ * cannot be read (a JSONata expression, a `.$` path) is a job without a readable request.
+ */
+function tuningTrainingJobs(name: string, request: unknown): JobRequest[] {
+  const unreadable: JobRequest[] = [{ kind: 'training', name, request: undefined }];
+  if (!isPlainObject(request)) {
+    return unreadable;
+  }
+  const many = request.TrainingJobDefinitions;
+  const definitions: unknown[] = [
+    ...(request.TrainingJobDefinition !== undefined ? [request.TrainingJobDefinition] : []),
+    ...(Array.isArray(many) ? many : many !== undefined ? [many] : []),
+  ];
+  if (definitions.length === 0) {
+    return unreadable;
+  }
+  return definitions.map((d, i) => ({
+    kind: 'training' as const,
+    name: definitions.length > 1 ? `${name} (training job definition ${i + 1})` : name,
+    request: isPlainObject(d) ? d : undefined,
+  }));
+}
+
 function pipelineJobs(definition: unknown): JobRequest[] {
   const jobs: JobRequest[] = [];
   walk(definition, undefined, (o) => {
+    const stepName = typeof o.Name === 'string' ? o.Name : '(unnamed)';
+    if (o.Type === 'Transform' && 'Arguments' in o) {
+      jobs.push({ kind: 'transform', name: stepName, request: isPlainObject(o.Arguments) ? o.Arguments : undefined });
+      return;
+    }
+    if (o.Type === 'Tuning' && 'Arguments' in o) {
+      // A Tuning step's Arguments are a CreateHyperParameterTuningJob request: each training job definition is judged as a training job.
+      jobs.push(...tuningTrainingJobs(stepName, o.Arguments));
+      return;
+    }
     if ((o.Type === 'Training' || o.Type === 'Processing') && 'Arguments' in o) {
       jobs.push({
         kind: o.Type === 'Training' ? 'training' : 'processing',

@@ -7,9 +7,16 @@ import { JOBS_SECTION } from './sections';
 /** CreateTrainingJob's upper bound for MaxRuntimeInSeconds (28 days). */
 const TRAINING_LIMIT = 2_419_200;
 
-const SCOPE = 'A createTrainingJob/createProcessingJob task of a Step Functions state machine, or a Training/Processing step of a SageMaker pipeline,';
+const SCOPE = 'A createTrainingJob/createProcessingJob/createTransformJob/createHyperParameterTuningJob task of a Step Functions state machine, or a Training/Processing/Transform/Tuning step of a SageMaker pipeline,';
 const UNREADABLE = ' Definitions that cannot be read at synth time (S3 locations, JSONata expressions, ".$" paths) cannot be proven safe and are flagged.';
 const ACKNOWLEDGE_UNREADABLE = ' A definition the rule cannot read is reviewed elsewhere: acknowledge the finding with the reason.';
+
+/**
+ * What a network or runtime control observes on a transform job: nothing of its own. CreateTransformJob
+ * takes the VPC, network isolation and inter-container settings from the model (the ModelInVPC and
+ * ModelNetworkIsolation rules check those) and has no StoppingCondition.
+ */
+const fromTheModel = (what: string): Observation[] => [notApplicable(`transform job: ${what} comes from the model (CreateTransformJob has no such field)`)];
 
 /** A control over the jobs of state machines and pipelines: `checkJob` is what it observes on one job. */
 function jobControl(control: Omit<Control, 'resourceTypes' | 'check' | 'section'>, checkJob: (job: ReadableJob) => Observation[]): Control {
@@ -41,6 +48,7 @@ export const JOB_DEFINITION_VPC = jobControl({
   },
   report: { label: 'Network: VPC subnets' },
 }, (job) => {
+  if (job.kind === 'transform') return fromTheModel('the VPC placement');
   const vpc = jobSettings(job).vpcConfig;
   return [judge(isPlainObject(vpc) && isNonEmptyList(vpc.Subnets) && isNonEmptyList(vpc.SecurityGroupIds),
     `subnets ${render(vpc?.Subnets)}, security groups ${render(vpc?.SecurityGroupIds)}`,
@@ -70,6 +78,7 @@ export const JOB_DEFINITION_NETWORK_ISOLATION = jobControl({
   },
   report: { label: 'Network isolation' },
 }, (job) => {
+  if (job.kind === 'transform') return fromTheModel('network isolation');
   const value = jobSettings(job).networkIsolation;
   return [judge(value === true, 'EnableNetworkIsolation true',
     `EnableNetworkIsolation ${value === undefined ? 'not set' : render(value)}: the container can make outbound calls`)];
@@ -99,6 +108,7 @@ export const JOB_DEFINITION_INTER_CONTAINER_ENCRYPTION = jobControl({
   },
   report: { label: 'Inter-container encryption' },
 }, (job) => {
+  if (job.kind === 'transform') return fromTheModel('inter-container traffic encryption');
   const value = jobSettings(job).interContainerEncryption;
   return [judge(value === true, 'EnableInterContainerTrafficEncryption true',
     `EnableInterContainerTrafficEncryption ${value === undefined ? 'not set' : render(value)}: traffic between instances is not encrypted`)];
@@ -123,9 +133,9 @@ export const JOB_DEFINITION_KMS_KEYS = jobControl({
     'Without an output key SageMaker writes model artifacts with the default S3 encryption, and without a volume key the ML storage '
     + 'volumes use an AWS managed key: access to the data then no longer depends on access to your customer managed key.' + UNREADABLE,
   doc: {
-    cause: 'No fixed output key (`OutputDataConfig.KmsKeyId`; processing: `ProcessingOutputConfig.KmsKeyId` when it has outputs) or no fixed volume key '
-      + '(`ResourceConfig.VolumeKmsKeyId`; processing: `ProcessingResources.ClusterConfig.VolumeKmsKeyId`). The volume key may be absent only for a literal '
-      + 'instance type with local NVMe storage, which SageMaker refuses one for.',
+    cause: 'No fixed output key (`OutputDataConfig.KmsKeyId`; processing: `ProcessingOutputConfig.KmsKeyId` when it has outputs; transform: `TransformOutput.KmsKeyId`) or no fixed '
+      + 'volume key (`ResourceConfig.VolumeKmsKeyId`; processing: `ProcessingResources.ClusterConfig.VolumeKmsKeyId`; transform: `TransformResources.VolumeKmsKeyId`). The volume '
+      + 'key may be absent only for a literal instance type with local NVMe storage, which SageMaker refuses one for. Each training job definition of a tuning job is judged as a training job.',
     fix: 'Use `SecureTrainingJob` (the environment key for output and volumes, none for NVMe volumes), or set both keys in the request to a key ARN, not a '
       + 'value chosen at run time.' + ACKNOWLEDGE_UNREADABLE,
     sources: 'Project seed guidance: customer KMS keys everywhere; Amazon SageMaker API Reference, [ResourceConfig](https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ResourceConfig.html) '
@@ -141,11 +151,12 @@ export const JOB_DEFINITION_KMS_KEYS = jobControl({
     : judge(s.volumeKmsKeyId === undefined && isLocalNvmeType(s.instanceType), `no VolumeKmsKeyId: ${type} uses local NVMe storage, hardware-encrypted`,
       s.volumeKmsKeyId === undefined ? `no VolumeKmsKeyId: the ${job.kind} volume uses an AWS managed key` : `VolumeKmsKeyId ${render(s.volumeKmsKeyId)}: not a fixed key`,
       { label: volumeLabel });
-  const outputKey = job.kind === 'training' ? 'OutputDataConfig.KmsKeyId' : 'ProcessingOutputConfig.KmsKeyId';
+  const outputKey = job.kind === 'training' ? 'OutputDataConfig.KmsKeyId' : job.kind === 'transform' ? 'TransformOutput.KmsKeyId' : 'ProcessingOutputConfig.KmsKeyId';
   const output = !s.outputConfigPresent
     ? notApplicable('no ProcessingOutputConfig: the job writes no output', { label: 'KMS key (output)' })
     : judge(isFixedKey(s.outputKmsKeyId), `${outputKey} ${s.outputKmsKeyId}`,
-      s.outputKmsKeyId === undefined ? `no ${outputKey}: ${job.kind === 'training' ? 'model artifacts' : 'outputs'} use the bucket default` : `${outputKey} ${render(s.outputKmsKeyId)}: not a fixed key`,
+      s.outputKmsKeyId === undefined ? `no ${outputKey}: ${job.kind === 'training' ? 'model artifacts' : job.kind === 'transform' ? 'inference results' : 'outputs'} use the bucket default`
+        : `${outputKey} ${render(s.outputKmsKeyId)}: not a fixed key`,
       { label: 'KMS key (output)' });
   return [volume, output];
 });
@@ -173,6 +184,7 @@ export const JOB_DEFINITION_MAX_RUNTIME = jobControl({
   },
   report: { label: 'Max runtime' },
 }, (job) => {
+  if (job.kind === 'transform') return [notApplicable('transform job: CreateTransformJob has no StoppingCondition (a transform job ends when its input is processed)')];
   const seconds = jobSettings(job).maxRuntimeInSeconds;
   const ok = typeof seconds === 'number' && Number.isInteger(seconds) && seconds >= 1 && (job.kind !== 'training' || seconds <= TRAINING_LIMIT);
   return [judge(ok, `${seconds} s (${+(Number(seconds) / 3600).toFixed(2)} h)`,

@@ -1,6 +1,6 @@
 import { NagMessageLevel } from 'cdk-nag';
-import { isPlainObject, isProvable, render } from './cfn-values';
-import { Control, judge } from './control';
+import { asList, flatten, isPlainObject, isProvable, referencedId, RefResolver, render } from './cfn-values';
+import { Control, fail, judge, notApplicable, pass } from './control';
 import { NOTEBOOK_SECTION } from './sections';
 import { isNitroInstanceType } from '../../private/instance-types';
 
@@ -163,4 +163,109 @@ export const NOTEBOOK_NITRO_INSTANCE_TYPE: Control = {
   },
   check: ({ properties: p }) => [judge(typeof p.InstanceType === 'string' && isNitroInstanceType(p.InstanceType), `${p.InstanceType} (Nitro)`,
     `InstanceType ${render(p.InstanceType) || 'not set'}: not a Nitro instance type`)],
+};
+
+const LIFECYCLE_CONFIG = 'AWS::SageMaker::NotebookInstanceLifecycleConfig';
+
+/** Patterns of credentials written into a script: AWS access key IDs, private keys, secret keys and quoted passwords or tokens. */
+const SECRET_PATTERNS: Array<[string, RegExp]> = [
+  ['an AWS access key ID', /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/],
+  ['a private key', /-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----/],
+  ['an AWS secret access key', /aws_secret_access_key\s*[=:]\s*["']?[A-Za-z0-9/+]{40}/i],
+  ['a quoted password or token', /\b(?:password|passwd|secret|token|api_?key)\s*[=:]\s*["'][^"'\s$`{}]{8,}["']/i],
+];
+
+/** The text of a lifecycle hook's `Content`: base64 decoded, `Fn::Base64` rendered; undefined when it cannot be read. */
+function hookScript(content: unknown, template: RefResolver): string | undefined {
+  if (typeof content === 'string') {
+    return Buffer.from(content, 'base64').toString('utf-8');
+  }
+  if (isPlainObject(content) && Object.keys(content).length === 1 && 'Fn::Base64' in content) {
+    const inner = content['Fn::Base64'];
+    return typeof inner === 'string' ? inner : flattenScript(inner, template);
+  }
+  return undefined;
+}
+
+function flattenScript(value: unknown, template: RefResolver): string | undefined {
+  const text = flatten(value, template);
+  return text === '*' ? undefined : text;
+}
+
+/**
+ * SageMaker notebook instance lifecycle configurations hold no credentials: no AWS access key ID,
+ * secret access key, private key or quoted password / token in their scripts. A script that cannot
+ * be read at synth time is non-compliant.
+ */
+export const NOTEBOOK_LIFECYCLE_CONFIG_NO_SECRETS: Control = {
+  id: 'NotebookLifecycleConfigNoSecrets',
+  resourceTypes: [LIFECYCLE_CONFIG],
+  level: NagMessageLevel.ERROR,
+  section: NOTEBOOK_SECTION,
+  info: 'A script of the SageMaker notebook instance lifecycle configuration contains what looks like a credential (access key ID, secret key, private key, quoted password or token), or cannot be read.',
+  explanation: 'Lifecycle scripts are readable by everyone who can describe the configuration and are copied onto every instance; a credential in them leaks to all '
+    + 'notebook users and to the template. Give the notebook role the access it needs, or read secrets from Secrets Manager at run time.',
+  doc: {
+    cause: 'An `AWS::SageMaker::NotebookInstanceLifecycleConfig` whose `OnCreate` / `OnStart` `Content` (base64, or `Fn::Base64` of text) contains an AWS access key ID '
+      + '(`AKIA` / `ASIA`), an `aws_secret_access_key` value, a private key block or a quoted `password` / `secret` / `token` / `api_key` value of 8 characters or more; '
+      + 'content that cannot be read at synth time is flagged.',
+    fix: 'Remove the credential from the script; grant the notebook role what it needs, or fetch the secret from AWS Secrets Manager when the script runs.',
+    sources: 'Prowler `sagemaker_notebook_instance_no_secrets`; Amazon SageMaker AI Developer Guide, [Customization of a SageMaker notebook instance using an LCC script]'
+      + '(https://docs.aws.amazon.com/sagemaker/latest/dg/notebook-lifecycle-config.html).',
+  },
+  check: ({ properties: p, template }) => {
+    const hooks = [...asList(p.OnCreate).map((h) => ['OnCreate', h] as const), ...asList(p.OnStart).map((h) => ['OnStart', h] as const)];
+    if (hooks.length === 0) {
+      return [pass('no scripts')];
+    }
+    return hooks.map(([name, hook]) => {
+      const script = isPlainObject(hook) ? hookScript(hook.Content, template) : undefined;
+      if (script === undefined) {
+        return judge(false, '', `${name} content cannot be read at synth time: it cannot be checked for credentials`);
+      }
+      const found = SECRET_PATTERNS.filter(([, re]) => re.test(script)).map(([what]) => what);
+      return judge(found.length === 0, `${name}: no credentials found`, `${name} contains ${found.join(' and ')}`);
+    });
+  },
+};
+
+/**
+ * The execution role of a SageMaker notebook instance, when the template defines it, trusts
+ * SageMaker only for `sts:AssumeRole` (and `sts:SetSourceIdentity` / `sts:TagSession`): no
+ * `Allow` statement of its trust policy has a wildcard action or principal. Not applicable for a
+ * role the template does not define (its trust policy is outside the template).
+ */
+export const NOTEBOOK_ROLE_TRUST_SCOPED: Control = {
+  id: 'NotebookRoleTrustScoped',
+  resourceTypes: [NOTEBOOK],
+  level: NagMessageLevel.ERROR,
+  section: NOTEBOOK_SECTION,
+  info: 'The trust policy of the SageMaker notebook instance\'s execution role allows a wildcard action or principal, or cannot be read.',
+  explanation: 'The notebook role holds the access of every notebook user. A trust policy that allows every action (`*`, `sts:*`) or any principal lets more than '
+    + 'SageMaker obtain those credentials.',
+  doc: {
+    cause: 'An `AWS::SageMaker::NotebookInstance` whose `RoleArn` is a `Ref` / `Fn::GetAtt` of an `AWS::IAM::Role` of the template, where an `Allow` statement of the role\'s '
+      + '`AssumeRolePolicyDocument` has an action with a wildcard or a `*` principal, or the document does not resolve. Not applicable to a role defined outside the template.',
+    fix: 'Use `SecureNotebook` (its role trusts `sagemaker.amazonaws.com` for `sts:AssumeRole` only), or write the trust policy with explicit actions and the SageMaker service principal.',
+    sources: 'Checkov CKV2_AWS_68 Ensure SageMaker notebook instance IAM policy is not overly permissive; IAM User Guide, '
+      + '[Modifying a role trust policy](https://docs.aws.amazon.com/IAM/latest/UserGuide/roles-managingrole-editing-console.html).',
+  },
+  check: ({ properties: p, template }) => {
+    const id = referencedId(p.RoleArn);
+    const role = id === undefined ? undefined : template.resource(id);
+    if (!role || role.Type !== 'AWS::IAM::Role') {
+      return [notApplicable('the execution role is defined outside this template')];
+    }
+    const doc = role.Properties?.AssumeRolePolicyDocument;
+    if (!isPlainObject(doc)) {
+      return [fail(`the trust policy of ${id} does not resolve`)];
+    }
+    const statements = asList(doc.Statement);
+    const wide = statements.filter((s) => !isPlainObject(s) || (s.Effect === 'Allow' && (
+      asList(s.Action).some((a) => flatten(a, template).includes('*'))
+      || s.Principal === '*'
+      || (isPlainObject(s.Principal) && Object.values(s.Principal).some((v) => asList(v).some((x) => flatten(x, template) === '*'))))));
+    return [judge(statements.length > 0 && wide.length === 0, `the trust policy of ${id} names its actions and principals`,
+      `the trust policy of ${id} allows a wildcard action or principal`)];
+  },
 };

@@ -1,3 +1,4 @@
+export * from './ecr';
 export * from './kms';
 export * from './logs';
 export * from './s3';

@@ -38,7 +38,7 @@ describe('RULES.md', () => {
 
 describe('the control catalogue', () => {
   test('has one rule per control, in a file named after it, applied by the pack with the catalogue\'s texts and level', () => {
-    const ruleFiles = ['kms', 'logs', 's3', 'sagemaker', 'vpc']
+    const ruleFiles = ['ecr', 'kms', 'logs', 's3', 'sagemaker', 'vpc']
       .flatMap((dir) => fs.readdirSync(path.join(ROOT, 'lib', 'nag', 'rules', dir)).filter((f) => /^[A-Z].*\.ts$/.test(f) && !f.endsWith('.d.ts')).map((f) => f.slice(0, -3)));
     expect(ruleFiles.sort()).toEqual(CONTROLS.map((c) => c.id).sort());
     expect(Object.keys(rules).sort()).toEqual(CONTROLS.map((c) => c.id).sort());

@@ -1,0 +1,2 @@
+export * from './parameter-ranges';
+export * from './secure-tuning-job';
