@@ -7,7 +7,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import {
   EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint, SecureImageRepository, SecureModelMonitor, SecureModelPromotion,
-  SecureProcessingJob, SecureTrainingJob, SecureTransformJob, TrainingImage,
+  SecureProcessingJob, SecureTrainingJob, SecureTransformJob, SecureTuningJob, TrainingImage, TuningObjectiveType,
 } from '../lib';
 
 const TRAINING_DLC = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-cpu-py311';
@@ -43,6 +43,19 @@ export const CONSTRUCT_CASES: ConstructCase[] = [
         image: TrainingImage.fromDeepLearningContainer(TRAINING_DLC),
         inputs: [{ inputName: 'raw', bucket: env.dataBucket, prefix: 'datasets/raw/' }],
         outputs: [{ outputName: 'features' }],
+      });
+    },
+  },
+  {
+    name: 'SecureTuningJob',
+    build: (stack, env) => () => {
+      new SecureTuningJob(stack, 'Tuning', {
+        environment: env,
+        jobNamePrefix: 'bench-tune',
+        image: TrainingImage.fromDeepLearningContainer(TRAINING_DLC),
+        objective: { type: TuningObjectiveType.MINIMIZE, metricName: 'val_loss' },
+        metricDefinitions: [{ name: 'val_loss', regex: 'val_loss=([0-9\\.]+)' }],
+        continuousParameterRanges: [{ name: 'lr', minValue: 0.001, maxValue: 0.1 }],
       });
     },
   },

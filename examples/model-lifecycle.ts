@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { buildStacks, SecureMlPlatformStack } from './secure-ml-platform';
 import {
   EndpointImage, ModelData, SageMakerCompliance, SageMakerGuardrails, SageMakerWorkloadRole, SecureImageRepository, SecureModelMonitor,
-  SecureModelPromotion, SecureProcessingJob, SecureTransformJob, TrainingImage,
+  SecureModelPromotion, SecureProcessingJob, SecureTransformJob, SecureTuningJob, TrainingImage, TuningObjectiveType,
 } from '../lib';
 
 /** Properties of the model-lifecycle stack. */
@@ -29,6 +29,9 @@ export class SecureMlModelLifecycleStack extends Stack {
 
   /** Prepares the features the churn model trains on. */
   public readonly featurePreparation: SecureProcessingJob;
+
+  /** Searches the churn model's hyperparameters. */
+  public readonly tuning: SecureTuningJob;
 
   /** Scores the month's customers in batch with the served model. */
   public readonly batchScoring: SecureTransformJob;
@@ -56,6 +59,17 @@ export class SecureMlModelLifecycleStack extends Stack {
       image: TrainingImage.fromEcrRepository(this.images.repository, 'features-1.0'),
       inputs: [{ inputName: 'curated', bucket: environment.dataBucket, prefix: 'datasets/curated/' }],
       outputs: [{ outputName: 'features' }],
+    });
+
+    // Hyperparameter search on the same training controls: isolated, encrypted, bounded, collision-free names.
+    this.tuning = new SecureTuningJob(this, 'ChurnTuning', {
+      environment,
+      jobNamePrefix: 'churn-tune',
+      image: TrainingImage.fromDeepLearningContainer(`763104351884.dkr.ecr.${this.region}.amazonaws.com/pytorch-training:2.3.0-cpu-py311`),
+      objective: { type: TuningObjectiveType.MAXIMIZE, metricName: 'validation:auc' },
+      metricDefinitions: [{ name: 'validation:auc', regex: 'validation-auc=([0-9\\.]+)' }],
+      continuousParameterRanges: [{ name: 'learning_rate', minValue: 0.001, maxValue: 0.1 }],
+      inputs: [{ channelName: 'train', bucket: environment.dataBucket, prefix: 'datasets/curated/' }],
     });
 
     // Batch scoring with the model the endpoint serves: a network-isolated model in the VPC, encrypted output.
@@ -95,7 +109,7 @@ export class SecureMlModelLifecycleStack extends Stack {
     const guardrails = new SageMakerGuardrails(this, 'Guardrails', {
       environment,
       securityGroups: [platform.churnEndpoint.securityGroup],
-      workloads: [this.featurePreparation, this.batchScoring, this.monitor],
+      workloads: [this.featurePreparation, this.tuning, this.batchScoring, this.monitor],
     });
     guardrails.attachToRolesIn(this);
     guardrails.applyPermissionsBoundaryTo(approver);
