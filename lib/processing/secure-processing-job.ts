@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Aws, Duration, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -14,10 +14,11 @@ import { validationError } from '../private/errors';
 import { managedPolicyGrantee } from '../private/grants';
 import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/instance-types';
 import { secureJobLaunchConditions } from '../private/job-launch';
+import { jobTagErrors, JobTagging, tagsOfJobs, validateUserJobTags } from '../private/job-tags';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
-import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, isReservedTagKey, PROCESSING_OWNER_TAG, TAG_KEY_PATTERN, TAG_KEY_RULE, TAG_VALUE_PATTERN, TAG_VALUE_RULE } from '../private/tags';
+import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, PROCESSING_OWNER_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 import { TrainingImage } from '../training/training-image';
@@ -40,8 +41,7 @@ const MAX_PREFIX_LENGTH = 26;
 /**
  * CreateProcessingJob limits (Amazon SageMaker API Reference: CreateProcessingJob,
  * ProcessingOutputConfig, ProcessingClusterConfig, AppSpecification): inputs, outputs, instances,
- * container entrypoint and arguments, environment variables, tags (two are the ownership and
- * environment tags).
+ * container entrypoint and arguments, environment variables (tags: lib/private/job-tags).
  */
 const MAX_INPUTS = 10;
 const MAX_OUTPUTS = 10;
@@ -50,8 +50,6 @@ const MAX_CONTAINER_STRINGS = 100;
 const MAX_CONTAINER_STRING_LENGTH = 256;
 const MAX_ENVIRONMENT_ENTRIES = 100;
 const MAX_ENVIRONMENT_LENGTH = 256;
-const MAX_JOB_TAGS = 50;
-const MAX_USER_TAGS = MAX_JOB_TAGS - 2;
 const MAX_LOCAL_PATH_LENGTH = 256;
 
 /** Where SageMaker mounts processing inputs and collects outputs: LocalPath must be under it. */
@@ -398,7 +396,7 @@ export class SecureProcessingJob extends Resource implements ec2.IConnectable, i
     this.grantStateMachineRole(subnetIds, maxRuntimeSeconds, isolation, encryption);
 
     // Rendered late, once Tags.of(...) has tagged the state machine: the jobs carry the same tags.
-    const jobTags = Lazy.any({ produce: () => this.jobTags(props.tags ?? {}) });
+    const jobTags = Lazy.any({ produce: () => tagsOfJobs(this.stateMachine, this.tagging, props.tags ?? {}) });
     const outputRoot = `s3://${env.artifactsBucket.bucketName}/${this.outputPrefix}${this.jobNamePrefix}-`;
     const parameters: Record<string, unknown> = {
       'ProcessingJobName.$': `States.Format('${this.jobNamePrefix}-{}', $$.Execution.Name)`,
@@ -475,7 +473,7 @@ export class SecureProcessingJob extends Resource implements ec2.IConnectable, i
 
     Tags.of(this).add(PROCESSING_OWNER_TAG, this.jobNamePrefix);
     Tags.of(this).add(ENVIRONMENT_TAG, env.environmentName);
-    this.node.addValidation({ validate: () => this.validateJobTags(props.tags ?? {}) });
+    this.node.addValidation({ validate: () => jobTagErrors(this, this.stateMachine, this.tagging, props.tags ?? {}) });
 
     if (!this.volumeKeyApplied) {
       Annotations.of(this).addInfo(
@@ -555,45 +553,9 @@ export class SecureProcessingJob extends Resource implements ec2.IConnectable, i
     return `${this.environment.artifactsBucket.s3UrlForPrefix(this.outputPrefix)}${this.processingJobName(executionName)}/${outputName}`;
   }
 
-  /**
-   * The tags of every job: ownership, environment, `tags`, then what `Tags.of(...)` put on the
-   * state machine (read once aspects have run). `aws:` keys are CloudFormation's, not for jobs.
-   */
-  private jobTags(userTags: Record<string, string>): Array<{ Key: string; Value: string }> {
-    const tags = new Map<string, string>([
-      [PROCESSING_OWNER_TAG, this.jobNamePrefix],
-      [ENVIRONMENT_TAG, this.environment.environmentName],
-    ]);
-    for (const [key, value] of Object.entries(userTags)) {
-      tags.set(key, value);
-    }
-    const applied = this.stateMachine.node.defaultChild;
-    if (applied && TagManager.isTaggable(applied)) {
-      const values = (applied as ITaggable).tags.tagValues();
-      for (const key of Object.keys(values).sort()) {
-        if (!tags.has(key) && !key.toLowerCase().startsWith('aws:')) {
-          tags.set(key, values[key]);
-        }
-      }
-    }
-    return [...tags].map(([Key, Value]) => ({ Key, Value }));
-  }
-
-  /** Tags.of(...) tags are known only after aspects: checked against CreateProcessingJob's limits then. */
-  private validateJobTags(userTags: Record<string, string>): string[] {
-    const tags = this.jobTags(userTags);
-    const errors: string[] = [];
-    if (tags.length > MAX_JOB_TAGS) {
-      errors.push(`processing jobs ${this.jobNamePrefix} would carry ${tags.length} tags (the ownership and environment tags, \`tags\` and the tags applied with Tags.of to this construct or above): CreateProcessingJob accepts at most ${MAX_JOB_TAGS}, so every run would fail. Apply fewer tags.`);
-    }
-    for (const { Key, Value } of tags) {
-      if (!Token.isUnresolved(Key) && !TAG_KEY_PATTERN.test(Key)) {
-        errors.push(`tag key '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_KEY_RULE}), so every processing run would fail. Remove it or exclude this construct with Tags.of(...).add(key, value, { excludeResourceTypes: ['AWS::StepFunctions::StateMachine'] }).`);
-      } else if (!Token.isUnresolved(Value) && !TAG_VALUE_PATTERN.test(Value)) {
-        errors.push(`the value of tag '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_VALUE_RULE}), so every processing run would fail. Change the value.`);
-      }
-    }
-    return errors;
+  /** Who this construct's jobs are, for their tags. */
+  private get tagging(): JobTagging {
+    return { kind: 'processing', api: 'CreateProcessingJob', ownerTag: PROCESSING_OWNER_TAG, jobNamePrefix: this.jobNamePrefix, environmentName: this.environment.environmentName };
   }
 
   private validate(props: SecureProcessingJobProps, instanceCount: number): void {
@@ -636,21 +598,7 @@ export class SecureProcessingJob extends Resource implements ec2.IConnectable, i
     }
     this.validateContainer(props);
     this.validateInputsAndOutputs(props.inputs ?? [], props.outputs ?? []);
-    const tags = Object.entries(props.tags ?? {});
-    if (tags.length > MAX_USER_TAGS) {
-      throw validationError(this, 'TooManyTags', `\`tags\` has ${tags.length} entries: a processing job takes at most ${MAX_JOB_TAGS} tags, two of which are the ownership and environment tags, so pass at most ${MAX_USER_TAGS}.`);
-    }
-    for (const [tagKey, tagValue] of tags) {
-      if (tagKey === PROCESSING_OWNER_TAG || tagKey === ENVIRONMENT_TAG || isReservedTagKey(tagKey)) {
-        throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership or environment tag, or the aws: prefix). Use another key.`);
-      }
-      if (!Token.isUnresolved(tagKey) && !TAG_KEY_PATTERN.test(tagKey)) {
-        throw validationError(this, 'InvalidTagKey', `\`tags\` key '${tagKey}' must be ${TAG_KEY_RULE}, or every processing run fails.`);
-      }
-      if (!Token.isUnresolved(tagValue) && !TAG_VALUE_PATTERN.test(tagValue)) {
-        throw validationError(this, 'InvalidTagValue', `\`tags\` value of '${tagKey}' must be ${TAG_VALUE_RULE}, or every processing run fails.`);
-      }
-    }
+    validateUserJobTags(this, this.tagging, props.tags);
     if (props.allowUnencryptedInterContainerTraffic && !Token.isUnresolved(instanceCount) && instanceCount > 1) {
       throw validationError(this, 'UnencryptedMultiInstanceProcessing',
         `\`allowUnencryptedInterContainerTraffic\` is set with \`instanceCount\` ${instanceCount}: the instances of a multi-instance job exchange data over the network, which must be encrypted. Drop the opt-out, or process on one instance.`);

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Aws, Duration, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,11 +16,12 @@ import { validationError } from '../private/errors';
 import { managedPolicyGrantee } from '../private/grants';
 import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/instance-types';
 import { secureJobLaunchConditions } from '../private/job-launch';
+import { jobTagErrors, JobTagging, tagsOfJobs, validateUserJobTags } from '../private/job-tags';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
-import { sdkDefaults, SdkTag } from '../private/sdk-defaults';
-import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, isReservedTagKey, TAG_KEY_PATTERN, TAG_KEY_RULE, TAG_VALUE_PATTERN, TAG_VALUE_RULE, TRAINING_OWNER_TAG } from '../private/tags';
+import { sdkDefaults } from '../private/sdk-defaults';
+import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, TRAINING_OWNER_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
@@ -33,10 +34,8 @@ const SYNC_EVENT_RULE = 'StepFunctionsGetEventsForSageMakerTrainingJobsRule';
 /** Job names are at most 63 characters; default execution names (UUIDs) are 36, plus a hyphen. */
 const MAX_PREFIX_LENGTH = 26;
 
-/** CreateTrainingJob limits: input channels, tags (two are the ownership and environment tags), hyperparameters. */
+/** CreateTrainingJob limits: input channels, hyperparameters (tags: lib/private/job-tags). */
 const MAX_CHANNELS = 20;
-const MAX_JOB_TAGS = 50;
-const MAX_USER_TAGS = MAX_JOB_TAGS - 2;
 const MAX_HYPERPARAMETERS = 100;
 
 /**
@@ -322,7 +321,7 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
     this.grantStateMachineRole(subnetIds, maxRuntimeSeconds, isolation, encryption);
 
     // Rendered late, once Tags.of(...) has tagged the state machine: the jobs carry the same tags.
-    const jobTags = Lazy.any({ produce: () => this.jobTags(props.tags ?? {}) });
+    const jobTags = Lazy.any({ produce: () => tagsOfJobs(this.stateMachine, this.tagging, props.tags ?? {}) });
     const parameters: Record<string, unknown> = {
       'TrainingJobName.$': `States.Format('${this.jobNamePrefix}-{}', $$.Execution.Name)`,
       'RoleArn': this.trainingRole.roleArn,
@@ -398,7 +397,7 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
 
     Tags.of(this).add(TRAINING_OWNER_TAG, this.jobNamePrefix);
     Tags.of(this).add(ENVIRONMENT_TAG, env.environmentName);
-    this.node.addValidation({ validate: () => this.validateJobTags(props.tags ?? {}) });
+    this.node.addValidation({ validate: () => jobTagErrors(this, this.stateMachine, this.tagging, props.tags ?? {}) });
 
     if (!this.volumeKeyApplied) {
       Annotations.of(this).addInfo(
@@ -487,45 +486,9 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
     return `${this.outputS3Url}${this.trainingJobName(executionName)}/output/model.tar.gz`;
   }
 
-  /**
-   * The tags of every job: ownership, environment, `tags`, then what `Tags.of(...)` put on the
-   * state machine (read once aspects have run). `aws:` keys are CloudFormation's, not for jobs.
-   */
-  private jobTags(userTags: Record<string, string>): SdkTag[] {
-    const tags = new Map<string, string>([
-      [TRAINING_OWNER_TAG, this.jobNamePrefix],
-      [ENVIRONMENT_TAG, this.environment.environmentName],
-    ]);
-    for (const [key, value] of Object.entries(userTags)) {
-      tags.set(key, value);
-    }
-    const applied = this.stateMachine.node.defaultChild;
-    if (applied && TagManager.isTaggable(applied)) {
-      const values = (applied as ITaggable).tags.tagValues();
-      for (const key of Object.keys(values).sort()) {
-        if (!tags.has(key) && !key.toLowerCase().startsWith('aws:')) {
-          tags.set(key, values[key]);
-        }
-      }
-    }
-    return [...tags].map(([Key, Value]) => ({ Key, Value }));
-  }
-
-  /** Tags.of(...) tags are known only after aspects: checked against CreateTrainingJob's limits then. */
-  private validateJobTags(userTags: Record<string, string>): string[] {
-    const tags = this.jobTags(userTags);
-    const errors: string[] = [];
-    if (tags.length > MAX_JOB_TAGS) {
-      errors.push(`training jobs ${this.jobNamePrefix} would carry ${tags.length} tags (the ownership and environment tags, \`tags\` and the tags applied with Tags.of to this construct or above): CreateTrainingJob accepts at most ${MAX_JOB_TAGS}, so every run would fail. Apply fewer tags.`);
-    }
-    for (const { Key, Value } of tags) {
-      if (!Token.isUnresolved(Key) && !TAG_KEY_PATTERN.test(Key)) {
-        errors.push(`tag key '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_KEY_RULE}), so every training run would fail. Remove it or exclude this construct with Tags.of(...).add(key, value, { excludeResourceTypes: ['AWS::StepFunctions::StateMachine'] }).`);
-      } else if (!Token.isUnresolved(Value) && !TAG_VALUE_PATTERN.test(Value)) {
-        errors.push(`the value of tag '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_VALUE_RULE}), so every training run would fail. Change the value.`);
-      }
-    }
-    return errors;
+  /** Who this construct's jobs are, for their tags. */
+  private get tagging(): JobTagging {
+    return { kind: 'training', api: 'CreateTrainingJob', ownerTag: TRAINING_OWNER_TAG, jobNamePrefix: this.jobNamePrefix, environmentName: this.environment.environmentName };
   }
 
   private validate(props: SecureTrainingJobProps, instanceCount: number): void {
@@ -586,21 +549,7 @@ export class SecureTrainingJob extends Resource implements ec2.IConnectable, iam
         throw validationError(this, 'InvalidContentType', `\`inputs\` channel '${input.channelName}' has a content type of ${input.contentType.length} characters: CreateTrainingJob accepts at most 256.`);
       }
     }
-    const tags = Object.entries(props.tags ?? {});
-    if (tags.length > MAX_USER_TAGS) {
-      throw validationError(this, 'TooManyTags', `\`tags\` has ${tags.length} entries: a training job takes at most ${MAX_JOB_TAGS} tags, two of which are the ownership and environment tags, so pass at most ${MAX_USER_TAGS}.`);
-    }
-    for (const [tagKey, tagValue] of tags) {
-      if (tagKey === TRAINING_OWNER_TAG || tagKey === ENVIRONMENT_TAG || isReservedTagKey(tagKey)) {
-        throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership or environment tag, or the aws: prefix). Use another key.`);
-      }
-      if (!Token.isUnresolved(tagKey) && !TAG_KEY_PATTERN.test(tagKey)) {
-        throw validationError(this, 'InvalidTagKey', `\`tags\` key '${tagKey}' must be ${TAG_KEY_RULE}, or every training run fails.`);
-      }
-      if (!Token.isUnresolved(tagValue) && !TAG_VALUE_PATTERN.test(tagValue)) {
-        throw validationError(this, 'InvalidTagValue', `\`tags\` value of '${tagKey}' must be ${TAG_VALUE_RULE}, or every training run fails.`);
-      }
-    }
+    validateUserJobTags(this, this.tagging, props.tags);
     const hyperparameters = Object.entries(props.hyperparameters ?? {});
     if (hyperparameters.length > MAX_HYPERPARAMETERS) {
       throw validationError(this, 'TooManyHyperparameters', `\`hyperparameters\` has ${hyperparameters.length} entries: CreateTrainingJob accepts at most ${MAX_HYPERPARAMETERS}.`);

@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Annotations, ArnFormat, Aws, Duration, ITaggable, Lazy, RemovalPolicy, Resource, Stack, TagManager, Tags, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Resource, Stack, Tags, Token, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -19,11 +19,11 @@ import { validationError } from '../private/errors';
 import { managedPolicyGrantee } from '../private/grants';
 import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/instance-types';
 import { secureJobLaunchConditions } from '../private/job-launch';
+import { jobTagErrors, JobTagging, tagsOfJobs, validateUserJobTags } from '../private/job-tags';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
 import * as perms from '../private/perms';
-import { SdkTag } from '../private/sdk-defaults';
-import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, isReservedTagKey, TAG_KEY_PATTERN, TAG_KEY_RULE, TAG_VALUE_PATTERN, TAG_VALUE_RULE, TUNING_OWNER_TAG } from '../private/tags';
+import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, TUNING_OWNER_TAG } from '../private/tags';
 import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 import { TrainingInput } from '../training/secure-training-job';
@@ -52,8 +52,6 @@ const MAX_PREFIX_LENGTH = MAX_TUNING_JOB_NAME - 1 - NAME_HASH_LENGTH;
 const MAX_PARAMETER_RANGES = 30;
 const MAX_CATEGORICAL_VALUES = 30;
 const MAX_CHANNELS = 20;
-const MAX_JOB_TAGS = 50;
-const MAX_USER_TAGS = MAX_JOB_TAGS - 2;
 const MAX_STATIC_HYPERPARAMETERS = 100;
 const MAX_METRIC_DEFINITIONS = 40;
 
@@ -392,7 +390,7 @@ export class SecureTuningJob extends Resource implements ec2.IConnectable, iam.I
     const tuningRuntime = props.maxTuningRuntime?.toSeconds();
 
     // Rendered late, once Tags.of(...) has tagged the state machine: the jobs carry the same tags.
-    const jobTags = Lazy.any({ produce: () => this.jobTags(props.tags ?? {}) });
+    const jobTags = Lazy.any({ produce: () => tagsOfJobs(this.stateMachine, this.tagging, props.tags ?? {}) });
     const metricDefinitions = props.metricDefinitions ?? [];
     const staticHyperparameters = props.staticHyperparameters ?? {};
     const trainingJobDefinition: Record<string, unknown> = {
@@ -469,7 +467,7 @@ export class SecureTuningJob extends Resource implements ec2.IConnectable, iam.I
 
     Tags.of(this).add(TUNING_OWNER_TAG, this.jobNamePrefix);
     Tags.of(this).add(ENVIRONMENT_TAG, env.environmentName);
-    this.node.addValidation({ validate: () => this.validateJobTags(props.tags ?? {}) });
+    this.node.addValidation({ validate: () => jobTagErrors(this, this.stateMachine, this.tagging, props.tags ?? {}) });
 
     if (!this.volumeKeyApplied) {
       Annotations.of(this).addInfo(
@@ -553,42 +551,9 @@ export class SecureTuningJob extends Resource implements ec2.IConnectable, iam.I
     return `${this.outputS3Url}${trainingJobName}/output/model.tar.gz`;
   }
 
-  /** Ownership, environment, `tags`, then what `Tags.of(...)` put on the state machine. */
-  private jobTags(userTags: Record<string, string>): SdkTag[] {
-    const tags = new Map<string, string>([
-      [TUNING_OWNER_TAG, this.jobNamePrefix],
-      [ENVIRONMENT_TAG, this.environment.environmentName],
-    ]);
-    for (const [key, value] of Object.entries(userTags)) {
-      tags.set(key, value);
-    }
-    const applied = this.stateMachine.node.defaultChild;
-    if (applied && TagManager.isTaggable(applied)) {
-      const values = (applied as ITaggable).tags.tagValues();
-      for (const key of Object.keys(values).sort()) {
-        if (!tags.has(key) && !key.toLowerCase().startsWith('aws:')) {
-          tags.set(key, values[key]);
-        }
-      }
-    }
-    return [...tags].map(([Key, Value]) => ({ Key, Value }));
-  }
-
-  /** Tags.of(...) tags are known only after aspects: checked against the API's limits then. */
-  private validateJobTags(userTags: Record<string, string>): string[] {
-    const tags = this.jobTags(userTags);
-    const errors: string[] = [];
-    if (tags.length > MAX_JOB_TAGS) {
-      errors.push(`tuning jobs ${this.jobNamePrefix} would carry ${tags.length} tags (the ownership and environment tags, \`tags\` and the tags applied with Tags.of to this construct or above): CreateHyperParameterTuningJob accepts at most ${MAX_JOB_TAGS}, so every run would fail. Apply fewer tags.`);
-    }
-    for (const { Key, Value } of tags) {
-      if (!Token.isUnresolved(Key) && !TAG_KEY_PATTERN.test(Key)) {
-        errors.push(`tag key '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_KEY_RULE}), so every tuning run would fail. Remove it or exclude this construct with Tags.of(...).add(key, value, { excludeResourceTypes: ['AWS::StepFunctions::StateMachine'] }).`);
-      } else if (!Token.isUnresolved(Value) && !TAG_VALUE_PATTERN.test(Value)) {
-        errors.push(`the value of tag '${Key}' applied to ${this.node.path} is not accepted by SageMaker (${TAG_VALUE_RULE}), so every tuning run would fail. Change the value.`);
-      }
-    }
-    return errors;
+  /** Who this construct's jobs are, for their tags. */
+  private get tagging(): JobTagging {
+    return { kind: 'tuning', api: 'CreateHyperParameterTuningJob', ownerTag: TUNING_OWNER_TAG, jobNamePrefix: this.jobNamePrefix, environmentName: this.environment.environmentName };
   }
 
   private validate(props: SecureTuningJobProps, instanceCount: number, maxJobs: number, maxParallel: number): void {
@@ -651,7 +616,7 @@ export class SecureTuningJob extends Resource implements ec2.IConnectable, iam.I
         `\`outputPrefix\` '${out}' must be a key prefix in the environment's artifacts bucket ending in '/', such as 'models/churn-tuning/': outputs never go to another bucket, and the training role may write under this prefix only.`);
     }
     this.validateInputs(props);
-    this.validateTags(props);
+    validateUserJobTags(this, this.tagging, props.tags);
     this.validateStaticHyperparameters(props);
     if (props.allowUnencryptedInterContainerTraffic && !Token.isUnresolved(instanceCount) && instanceCount > 1) {
       throw validationError(this, 'UnencryptedDistributedTraining',
@@ -808,24 +773,6 @@ export class SecureTuningJob extends Resource implements ec2.IConnectable, iam.I
       if (!Token.isUnresolved(input.prefix) && (input.prefix.length === 0 || /[*?]/.test(input.prefix) || input.prefix.startsWith('/'))) {
         throw validationError(this, 'InvalidChannelPrefix',
           `\`inputs\` channel '${input.channelName}': prefix '${input.prefix}' is not a key prefix. Use a non-empty prefix without wildcards or a leading '/', such as 'datasets/churn/train/'.`);
-      }
-    }
-  }
-
-  private validateTags(props: SecureTuningJobProps): void {
-    const tags = Object.entries(props.tags ?? {});
-    if (tags.length > MAX_USER_TAGS) {
-      throw validationError(this, 'TooManyTags', `\`tags\` has ${tags.length} entries: a tuning job takes at most ${MAX_JOB_TAGS} tags, two of which are the ownership and environment tags, so pass at most ${MAX_USER_TAGS}.`);
-    }
-    for (const [tagKey, tagValue] of tags) {
-      if (tagKey === TUNING_OWNER_TAG || tagKey === ENVIRONMENT_TAG || isReservedTagKey(tagKey)) {
-        throw validationError(this, 'ReservedTag', `\`tags\` key '${tagKey}' is reserved (the ownership or environment tag, or the aws: prefix). Use another key.`);
-      }
-      if (!Token.isUnresolved(tagKey) && !TAG_KEY_PATTERN.test(tagKey)) {
-        throw validationError(this, 'InvalidTagKey', `\`tags\` key '${tagKey}' must be ${TAG_KEY_RULE}, or every tuning run fails.`);
-      }
-      if (!Token.isUnresolved(tagValue) && !TAG_VALUE_PATTERN.test(tagValue)) {
-        throw validationError(this, 'InvalidTagValue', `\`tags\` value of '${tagKey}' must be ${TAG_VALUE_RULE}, or every tuning run fails.`);
       }
     }
   }
