@@ -38,6 +38,9 @@ const VARIANT_NAME = 'AllTraffic';
 /** Namespace of the per-instance metrics SageMaker publishes for endpoints. */
 const INSTANCE_METRICS_NAMESPACE = '/aws/sagemaker/Endpoints';
 
+/** Asynchronous inference (`grantInvoke` of an asynchronous endpoint); kept beside the real-time actions of perms.ts. */
+const INVOKE_ENDPOINT_ASYNC = ['sagemaker:InvokeEndpointAsync'];
+
 /** Every alarm of an endpoint is named `<prefix><endpoint name>-<what>`, so its ARN is known at synth time. */
 const ALARM_NAME_PREFIX = 'sagemaker-endpoint-';
 
@@ -149,6 +152,88 @@ export interface InvokeOptions {
 }
 
 /**
+ * Which notification topics of an asynchronous endpoint carry the inference response itself
+ * (`AsyncInferenceNotificationConfig.IncludeInferenceResponseIn`).
+ */
+export enum AsyncInferenceResponseIn {
+  /** The success topic's messages include the response. */
+  SUCCESS_NOTIFICATION_TOPIC = 'SUCCESS_NOTIFICATION_TOPIC',
+  /** The error topic's messages include the (failure) response. */
+  ERROR_NOTIFICATION_TOPIC = 'ERROR_NOTIFICATION_TOPIC',
+}
+
+/**
+ * Asynchronous inference (Amazon SageMaker AI Developer Guide, "Asynchronous inference"):
+ * callers upload a request to `async/<endpoint name>/input/` in the environment's artifacts bucket
+ * and call `InvokeEndpointAsync`; SageMaker queues it, reads it with the model role, and writes the
+ * result to `async/<endpoint name>/output/` (or `failure/`), encrypted with the bucket's key, then
+ * notifies an encrypted, TLS-only success or error topic.
+ */
+export interface EndpointAsyncInferenceOptions {
+  /**
+   * Requests SageMaker sends to each instance at once (`ClientConfig.MaxConcurrentInvocationsPerInstance`), 1 to 1000.
+   *
+   * @default - chosen by SageMaker
+   */
+  readonly maxConcurrentInvocationsPerInstance?: number;
+
+  /**
+   * Topics whose messages carry the inference response itself (up to 128 KB; larger ones are
+   * only in S3). The messages are then as sensitive as the results: every subscriber receives them.
+   *
+   * @default - the messages name the output location only
+   */
+  readonly includeInferenceResponseIn?: AsyncInferenceResponseIn[];
+
+  /**
+   * Queued requests per instance (`ApproximateBacklogSizePerInstance`) that autoscaling keeps the
+   * variant at ("Autoscale an asynchronous endpoint", Amazon SageMaker AI Developer Guide).
+   *
+   * @default 5
+   */
+  readonly targetBacklogPerInstance?: number;
+
+  /**
+   * Alarm when the oldest queued request (`ApproximateAgeOfOldestRequest`) is older than this.
+   *
+   * @default Duration.minutes(30)
+   */
+  readonly oldestRequestAge?: Duration;
+}
+
+/**
+ * Serverless inference, as a named opt-out. A serverless variant gives up what the rest of
+ * `SecureEndpoint` guarantees: it runs outside the environment VPC and without network isolation
+ * (Serverless Inference does not support VPC configuration or network isolation), without data
+ * capture or Model Monitor, without a customer managed key for its storage, and with capacity
+ * that SageMaker manages (no instance count, no autoscaling policy, no memory or disk alarms).
+ * Feature exclusions: "Deploy models with Amazon SageMaker Serverless Inference", Amazon SageMaker
+ * AI Developer Guide.
+ */
+export interface EndpointServerlessOptions {
+  /**
+   * Memory of each serverless worker, in MB: 1024, 2048, 3072, 4096, 5120 or 6144.
+   *
+   * @default 2048
+   */
+  readonly memorySizeInMb?: number;
+
+  /**
+   * Concurrent invocations the endpoint serves before throttling, 1 to 200.
+   *
+   * @default 20
+   */
+  readonly maxConcurrency?: number;
+
+  /**
+   * Must be `true`: you accept that the model runs outside your VPC, without network isolation,
+   * data capture or a customer managed storage key. Warned about at synth time and recorded in the
+   * template as the reason of the acknowledged findings.
+   */
+  readonly acceptServerlessRisks: boolean;
+}
+
+/**
  * Properties of a `SecureEndpoint`.
  */
 export interface SecureEndpointProps {
@@ -174,7 +259,7 @@ export interface SecureEndpointProps {
    * ML instance type; only types on the AWS Nitro System are accepted. Types with local NVMe
    * storage (`ml.g5`, `ml.m5d`, ...) get no KMS key: their instance storage is hardware-encrypted
    * and CreateEndpointConfig rejects a key for them. So the type must be known at synth time (not
-   * a token).
+   * a token). Not with `serverless`.
    *
    * @default 'ml.m5.large'
    */
@@ -182,7 +267,7 @@ export interface SecureEndpointProps {
 
   /**
    * Number of instances the endpoint starts with (and the autoscaling minimum). 1 is accepted
-   * only with `allowSingleInstance`.
+   * only with `allowSingleInstance`. Not with `serverless`.
    *
    * @default 2
    */
@@ -198,7 +283,7 @@ export interface SecureEndpointProps {
 
   /**
    * The key that encrypts the ML storage volumes. Not allowed with instance types with local NVMe
-   * storage.
+   * storage, nor with `serverless`.
    *
    * @default - the environment's key, or no key for instance types with local NVMe storage
    */
@@ -213,7 +298,8 @@ export interface SecureEndpointProps {
   readonly dataCapture?: EndpointDataCaptureOptions;
 
   /**
-   * Autoscaling on invocations per instance.
+   * Autoscaling on invocations per instance (with `asyncInference`, the maximum applies and the
+   * policy tracks `asyncInference.targetBacklogPerInstance` instead). Not with `serverless`.
    *
    * @default - from the initial instance count up to twice as many, at 1000 invocations per instance per minute
    */
@@ -246,6 +332,27 @@ export interface SecureEndpointProps {
    * @default true
    */
   readonly writeOnceModelArtifact?: boolean;
+
+  /**
+   * Serve asynchronous invocations (`InvokeEndpointAsync`) instead of real-time ones: requests and
+   * results in `async/<endpoint name>/` of the artifacts bucket, results encrypted with its key,
+   * success and error notifications on encrypted, TLS-only topics, autoscaling on the backlog per
+   * instance, and an alarm on the age of the oldest queued request. The endpoint then accepts
+   * asynchronous invocations only.
+   *
+   * @default - a real-time endpoint
+   */
+  readonly asyncInference?: EndpointAsyncInferenceOptions;
+
+  /**
+   * Serve from a serverless variant instead of instances: a named opt-out (see
+   * `EndpointServerlessOptions` for what it gives up), only with `acceptServerlessRisks: true`.
+   * Not combinable with `asyncInference`, `instanceType`, `initialInstanceCount`,
+   * `allowSingleInstance`, `encryptionKey`, `autoScaling` or data capture.
+   *
+   * @default - instance-based, in the environment VPC
+   */
+  readonly serverless?: EndpointServerlessOptions;
 }
 
 /**
@@ -264,6 +371,10 @@ export interface SecureEndpointProps {
  * - callers are granted with `grantInvoke` (customer-managed policies on any role, user or group);
  *   the sagemaker.runtime VPC endpoint admits invocations of the environment's endpoints only, by
  *   principals of this account
+ * - optionally asynchronous (`asyncInference`): requests and results under `async/<name>/` of the
+ *   artifacts bucket, results encrypted with its key, encrypted TLS-only notification topics,
+ *   autoscaling on the backlog; or serverless (`serverless`), a named opt-out that gives up the
+ *   VPC, network isolation, data capture and the storage key
  *
  * It is an `aws-cdk-lib/aws-sagemaker` `IEndpoint` (so `apigateway.SagemakerIntegration` takes
  * it), an `ec2.IConnectable` (its security group) and an `iam.IGrantable` (its model role).
@@ -327,7 +438,10 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   /** The model's execution role. */
   public readonly role: SageMakerWorkloadRole;
 
-  /** The security group of the model's network interfaces. */
+  /**
+   * The security group of the model's network interfaces. A serverless endpoint (the `serverless`
+   * opt-out) has no network interfaces in the VPC: its group then holds nothing.
+   */
   public readonly securityGroup: ec2.SecurityGroup;
 
   /** The network connections of the model: its security group. */
@@ -361,6 +475,24 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   /** The environment. */
   public readonly environment: ISageMakerEnvironment;
 
+  /** The topic SageMaker notifies when an asynchronous inference succeeds (with `asyncInference`). */
+  public readonly asyncSuccessTopic?: sns.ITopic;
+
+  /** The topic SageMaker notifies when an asynchronous inference fails (with `asyncInference`). */
+  public readonly asyncErrorTopic?: sns.ITopic;
+
+  /** Key prefix in the artifacts bucket where callers upload asynchronous requests, `async/<name>/input/` (with `asyncInference`). */
+  public readonly asyncInputPrefix?: string;
+
+  /** Key prefix in the artifacts bucket where SageMaker writes asynchronous results, `async/<name>/output/` (with `asyncInference`). */
+  public readonly asyncOutputPrefix?: string;
+
+  /** Key prefix in the artifacts bucket where SageMaker writes asynchronous failures, `async/<name>/failure/` (with `asyncInference`). */
+  public readonly asyncFailurePrefix?: string;
+
+  /** Whether the endpoint serves from a serverless variant (the `serverless` opt-out). */
+  public readonly isServerless: boolean;
+
   private readonly deploymentTemplate: EndpointDeploymentTemplate;
 
   constructor(scope: Construct, id: string, props: SecureEndpointProps) {
@@ -372,12 +504,19 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     this.endpointName = props.endpointName ?? defaultSageMakerName(this);
     const instanceType = props.instanceType ?? 'ml.m5.large';
     const initialCount = props.initialInstanceCount ?? 2;
-    const nvme = rejectsVolumeKey(instanceType);
-    const captureEnabled = props.dataCapture?.enabled ?? true;
+    const serverless = props.serverless;
+    this.isServerless = serverless !== undefined;
+    const asyncOptions = props.asyncInference;
+    const nvme = !serverless && rejectsVolumeKey(instanceType);
+    // Serverless Inference does not support data capture: it is off there (validated and noted).
+    const captureEnabled = !serverless && (props.dataCapture?.enabled ?? true);
     const sampling = props.dataCapture?.samplingPercentage ?? 100;
     // CloudFormation cannot double a parameter: with a token count the maximum must be given (checked in validate).
     const maxCapacity = props.autoScaling?.maxCapacity ?? (Token.isUnresolved(initialCount) ? initialCount : initialCount * 2);
     const targetInvocations = props.autoScaling?.targetInvocationsPerInstance ?? 1000;
+    const targetBacklog = asyncOptions?.targetBacklogPerInstance ?? 5;
+    // What serverless cannot be combined with is named first, before the checks of those props.
+    this.validateHostingOptions(props, targetBacklog);
     this.validate(props, instanceType, initialCount, nvme, sampling, maxCapacity, targetInvocations);
     claimSageMakerName(this, NAME_KINDS.endpoint, this.endpointName);
 
@@ -392,8 +531,10 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
       allowAllOutbound: false,
     });
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
-    const services = [SageMakerEndpointService.SAGEMAKER_RUNTIME, SageMakerEndpointService.LOGS];
-    if (image.repository) {
+    // A serverless model is outside the VPC: only the callers' sagemaker.runtime endpoint is needed there.
+    const services = serverless ? [SageMakerEndpointService.SAGEMAKER_RUNTIME]
+      : [SageMakerEndpointService.SAGEMAKER_RUNTIME, SageMakerEndpointService.LOGS];
+    if (image.repository && !serverless) {
       services.push(SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR);
     }
     env.network.requireEndpoints(this.securityGroup, services);
@@ -435,9 +576,12 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     }
     if (image.repository) {
       image.repository.grantPull(this.role);
+      acknowledge(this.role, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the model image repository.', 'AwsSolutions-IAM5[Resource::*]');
     }
     this.grantLogsAndMetrics(logGroupName);
-    this.grantNetworkInterfaces(image.repository !== undefined);
+    if (!serverless) {
+      this.grantNetworkInterfaces();
+    }
     if (captureEnabled) {
       this.dataCapturePrefix = `datacapture/${this.endpointName}/`;
       env.artifactsBucket.grantWrite(this.role, this.dataCapturePrefix);
@@ -446,8 +590,9 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     const subnetIds = env.network.vpc.selectSubnets(env.network.vpcSubnets).subnetIds;
     this.model = new sagemaker.CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
-      enableNetworkIsolation: true,
-      vpcConfig: { subnets: subnetIds, securityGroupIds: [this.securityGroup.securityGroupId] },
+      // Serverless Inference supports neither (its opt-out acknowledges the findings).
+      enableNetworkIsolation: serverless ? undefined : true,
+      vpcConfig: serverless ? undefined : { subnets: subnetIds, securityGroupIds: [this.securityGroup.securityGroupId] },
       primaryContainer: {
         image: image.imageUri,
         modelDataUrl: `s3://${modelData.bucket.bucketName}/${modelData.key}`,
@@ -457,16 +602,32 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     // CreateModel checks that SageMaker can assume the role.
     this.model.node.addDependency(this.role);
 
-    const storageKey = nvme ? undefined : (props.encryptionKey ?? env.key);
+    const storageKey = nvme || serverless ? undefined : (props.encryptionKey ?? env.key);
+    let asyncConfig: AsyncInferenceSettings | undefined;
+    if (asyncOptions) {
+      asyncConfig = this.configureAsyncInference(asyncOptions);
+      this.asyncInputPrefix = asyncConfig.inputPrefix;
+      this.asyncOutputPrefix = asyncConfig.outputPrefix;
+      this.asyncFailurePrefix = asyncConfig.failurePrefix;
+      this.asyncSuccessTopic = asyncConfig.successTopic;
+      this.asyncErrorTopic = asyncConfig.errorTopic;
+    }
+    const serverlessConfig = serverless
+      ? { memorySizeInMb: serverless.memorySizeInMb ?? 2048, maxConcurrency: serverless.maxConcurrency ?? 20 } : undefined;
     this.endpointConfig = new sagemaker.CfnEndpointConfig(this, 'EndpointConfig', {
       kmsKeyId: storageKey?.keyArn,
-      productionVariants: [{
+      productionVariants: [serverlessConfig ? {
+        variantName: VARIANT_NAME,
+        modelName: this.model.attrModelName,
+        serverlessConfig,
+      } : {
         variantName: VARIANT_NAME,
         modelName: this.model.attrModelName,
         instanceType,
         initialInstanceCount: initialCount,
         initialVariantWeight: 1,
       }],
+      asyncInferenceConfig: asyncConfig?.cfn,
       dataCaptureConfig: captureEnabled ? {
         enableCapture: true,
         initialSamplingPercentage: sampling,
@@ -491,6 +652,9 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         KmsKeyId: env.artifactsBucket.encryptionKey.keyArn,
         CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
       } : undefined,
+      asyncInferenceConfig: asyncConfig?.api,
+      serverlessConfig: serverlessConfig
+        ? { MemorySizeInMB: serverlessConfig.memorySizeInMb, MaxConcurrency: serverlessConfig.maxConcurrency } : undefined,
     };
     if (nvme) {
       Annotations.of(this).addInfo(
@@ -518,9 +682,12 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     this.endpoint.node.addDependency(this.role, this.logGroup);
     Tags.of(this).add(ENDPOINT_OWNER_TAG, this.endpointName);
 
-    this.addAutoScaling(initialCount, maxCapacity, targetInvocations);
+    if (!serverless) {
+      this.addAutoScaling(initialCount, maxCapacity,
+        asyncOptions ? { backlogPerInstance: targetBacklog } : { invocationsPerInstance: targetInvocations });
+    }
     this.alarmTopic = props.alarmTopic ?? this.createAlarmTopic();
-    this.alarms = this.addAlarms(props.alarms ?? {});
+    this.alarms = this.addAlarms(props.alarms ?? {}, asyncOptions);
     this.letAlarmsNotify(this.alarmTopic, props.alarmTopic !== undefined);
     this.servedArtifactRule = this.watchServedArtifact(modelData, props.alarmTopic !== undefined);
 
@@ -534,7 +701,9 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         findings: ['SageMakerSecurity-EndpointConfigMultiInstance'],
       });
     }
-    if (!captureEnabled) {
+    if (serverless) {
+      this.optOutOfInstances(serverless);
+    } else if (!captureEnabled) {
       Annotations.of(this).addWarningV2(
         'cdk-secure-sagemaker:EndpointNoDataCapture',
         'dataCapture.enabled is false: there is no record of the requests and responses of this endpoint for model monitoring or incident investigation.',
@@ -580,14 +749,31 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
    * @param options conditions and variants
    */
   public grantInvokeWithOptions(grantee: iam.IGrantable, options: InvokeOptions): iam.Grant {
-    const actions = [...perms.SAGEMAKER_INVOKE_ENDPOINT, ...(options.responseStreaming ? perms.SAGEMAKER_INVOKE_ENDPOINT_STREAM : [])];
+    const isAsync = this.asyncInputPrefix !== undefined;
+    if (isAsync && options.responseStreaming) {
+      throw validationError(this, 'StreamingOnAsyncEndpoint',
+        '`responseStreaming` of `grantInvokeWithOptions` is set on an asynchronous endpoint: it accepts InvokeEndpointAsync only, and its results are in S3. Drop `responseStreaming`.');
+    }
+    // An asynchronous endpoint accepts asynchronous invocations only.
+    const actions = isAsync ? INVOKE_ENDPOINT_ASYNC
+      : [...perms.SAGEMAKER_INVOKE_ENDPOINT, ...(options.responseStreaming ? perms.SAGEMAKER_INVOKE_ENDPOINT_STREAM : [])];
     const endpoints = options.vpcEndpoints ?? [];
-    return grantOnPrincipal({
+    const invoke = grantOnPrincipal({
       grantee,
       actions,
       resourceArns: [this.endpointArn],
       conditions: endpoints.length > 0 ? { StringEquals: { 'aws:SourceVpce': endpoints.map((e) => e.vpcEndpointId) } } : undefined,
     });
+    if (!isAsync) {
+      return invoke;
+    }
+    // InvokeEndpointAsync takes an InputLocation that SageMaker reads with the model role: the
+    // caller uploads the request there and reads the result (or failure) where the response says.
+    const bucket = this.environment.artifactsBucket;
+    return invoke
+      .combine(bucket.grantWrite(grantee, this.asyncInputPrefix!))
+      .combine(bucket.grantRead(grantee, this.asyncOutputPrefix!))
+      .combine(bucket.grantRead(grantee, this.asyncFailurePrefix!));
   }
 
   /**
@@ -705,6 +891,38 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     return this.variantMetric(INSTANCE_METRICS_NAMESPACE, 'DiskUtilization', { statistic: 'Average', ...props });
   }
 
+  /**
+   * Age of the oldest request in the queue of an asynchronous endpoint, in seconds (`AWS/SageMaker`,
+   * dimension `EndpointName` only).
+   *
+   * @param props metric options
+   * @default - maximum over 5 minutes
+   */
+  public metricApproximateAgeOfOldestRequest(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.endpointMetric('ApproximateAgeOfOldestRequest', { statistic: 'Maximum', ...props });
+  }
+
+  /**
+   * Requests queued or in process per instance of an asynchronous endpoint (what its autoscaling
+   * tracks; `AWS/SageMaker`, dimension `EndpointName` only).
+   *
+   * @param props metric options
+   * @default - average over 5 minutes
+   */
+  public metricApproximateBacklogSizePerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.endpointMetric('ApproximateBacklogSizePerInstance', { statistic: 'Average', ...props });
+  }
+
+  private endpointMetric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName },
+      period: Duration.minutes(5),
+      ...props,
+    });
+  }
+
   private variantMetric(namespace: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return new cloudwatch.Metric({
       namespace,
@@ -814,6 +1032,157 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     }
   }
 
+  /** Checks of `asyncInference` and `serverless`, and of what they cannot be combined with. */
+  private validateHostingOptions(props: SecureEndpointProps, targetBacklog: number): void {
+    const a = props.asyncInference;
+    if (a) {
+      const n = a.maxConcurrentInvocationsPerInstance;
+      if (n !== undefined && !Token.isUnresolved(n) && (!Number.isInteger(n) || n < 1 || n > 1000)) {
+        throw validationError(this, 'InvalidAsyncConcurrency',
+          `\`asyncInference.maxConcurrentInvocationsPerInstance\` is ${n}: use a whole number from 1 to 1000, or leave it out to let SageMaker choose.`);
+      }
+      if (!Token.isUnresolved(targetBacklog) && (!Number.isFinite(targetBacklog) || targetBacklog <= 0)) {
+        throw validationError(this, 'InvalidBacklogTarget',
+          `\`asyncInference.targetBacklogPerInstance\` is ${targetBacklog}: use a positive number of queued requests per instance, such as 5.`);
+      }
+      const responseIn = a.includeInferenceResponseIn ?? [];
+      if (new Set(responseIn).size !== responseIn.length) {
+        throw validationError(this, 'DuplicateResponseTopic', '`asyncInference.includeInferenceResponseIn` names a topic twice: list each of SUCCESS_NOTIFICATION_TOPIC and ERROR_NOTIFICATION_TOPIC at most once.');
+      }
+      if (a.oldestRequestAge?.isUnresolved()) {
+        throw validationError(this, 'OldestRequestAgeToken', '`asyncInference.oldestRequestAge` is a token: the alarm threshold is in seconds and must be known at synth time. Pass a literal duration such as `Duration.minutes(30)`.');
+      }
+      if (a.oldestRequestAge && a.oldestRequestAge.toSeconds({ integral: false }) < 1) {
+        throw validationError(this, 'InvalidAlarmThreshold', '`asyncInference.oldestRequestAge` must be at least one second.');
+      }
+    }
+    const s = props.serverless;
+    if (!s) {
+      return;
+    }
+    if (s.acceptServerlessRisks !== true) {
+      throw validationError(this, 'ServerlessRisksNotAccepted',
+        '`serverless` runs the model outside the environment VPC, without network isolation, data capture or a customer managed storage key. Set `serverless.acceptServerlessRisks: true` to accept that, or leave `serverless` out for an instance-based endpoint.');
+    }
+    const conflicts = ([
+      ['asyncInference', props.asyncInference], ['instanceType', props.instanceType], ['initialInstanceCount', props.initialInstanceCount],
+      ['allowSingleInstance', props.allowSingleInstance], ['encryptionKey', props.encryptionKey], ['autoScaling', props.autoScaling],
+    ] as const).filter(([, v]) => v !== undefined).map(([k]) => `\`${k}\``);
+    if (conflicts.length > 0) {
+      throw validationError(this, 'ServerlessConflict',
+        `\`serverless\` cannot be combined with ${conflicts.join(', ')}: a serverless variant has no instances, no storage key and no asynchronous mode. Drop ${conflicts.length > 1 ? 'them' : 'it'}, or drop \`serverless\`.`);
+    }
+    if (props.alarms?.utilizationPercent !== undefined) {
+      throw validationError(this, 'ServerlessConflict', '`alarms.utilizationPercent` is set with `serverless`: a serverless endpoint publishes no instance memory or disk metrics. Drop it, or drop `serverless`.');
+    }
+    if (props.dataCapture?.enabled === true || props.dataCapture?.samplingPercentage !== undefined) {
+      throw validationError(this, 'DataCaptureOnServerless', '`dataCapture` is set with `serverless`: Serverless Inference does not support data capture. Drop `dataCapture` (or set `enabled: false`), or drop `serverless`.');
+    }
+    const mem = s.memorySizeInMb;
+    if (mem !== undefined && !Token.isUnresolved(mem) && (!Number.isInteger(mem) || mem < 1024 || mem > 6144 || mem % 1024 !== 0)) {
+      throw validationError(this, 'InvalidServerlessMemory', `\`serverless.memorySizeInMb\` is ${mem}: use 1024, 2048, 3072, 4096, 5120 or 6144.`);
+    }
+    const conc = s.maxConcurrency;
+    if (conc !== undefined && !Token.isUnresolved(conc) && (!Number.isInteger(conc) || conc < 1 || conc > 200)) {
+      throw validationError(this, 'InvalidServerlessConcurrency', `\`serverless.maxConcurrency\` is ${conc}: use a whole number from 1 to 200.`);
+    }
+  }
+
+  /**
+   * Asynchronous inference: the model role reads the input prefix, writes the output and failure
+   * prefixes (with the artifacts bucket's key, which its policy requires of uploads) and publishes
+   * to the two topics only.
+   */
+  private configureAsyncInference(options: EndpointAsyncInferenceOptions): AsyncInferenceSettings {
+    const env = this.environment;
+    const stack = Stack.of(this);
+    const base = `async/${this.endpointName}/`;
+    const inputPrefix = `${base}input/`;
+    const outputPrefix = `${base}output/`;
+    const failurePrefix = `${base}failure/`;
+    const bucket = env.artifactsBucket;
+    // SageMaker reads the request at InputLocation with the execution role, and writes the result with it.
+    bucket.grantRead(this.role, inputPrefix);
+    bucket.grantWrite(this.role, outputPrefix);
+    bucket.grantWrite(this.role, failurePrefix);
+    const topic = (id: string, what: string) => new sns.Topic(this, id, {
+      displayName: `Asynchronous inference ${what} of SageMaker endpoint ${this.endpointName}`,
+      masterKey: env.key,
+      enforceSSL: true,
+    });
+    const successTopic = topic('AsyncSuccessTopic', 'successes');
+    const errorTopic = topic('AsyncErrorTopic', 'failures');
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'PublishToOwnAsyncTopicsOnly',
+      actions: perms.SNS_PUBLISH,
+      resources: [successTopic.topicArn, errorTopic.topicArn],
+    }));
+    // Publishing to an encrypted topic needs the key, through SNS ("Encryption at rest", Amazon SNS Developer Guide).
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'EncryptAsyncNotificationsThroughSnsOnly',
+      actions: perms.KMS_FOR_ENCRYPTED_SNS_PUBLISHERS,
+      resources: [env.key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sns.${stack.region}.amazonaws.com` } },
+    }));
+    const responseIn = options.includeInferenceResponseIn;
+    const keyArn = bucket.encryptionKey.keyArn;
+    const output = {
+      s3OutputPath: bucket.s3UrlForPrefix(outputPrefix),
+      s3FailurePath: bucket.s3UrlForPrefix(failurePrefix),
+      // The bucket policy only admits uploads under the bucket's own key (the environment key for its buckets).
+      kmsKeyId: keyArn,
+      notificationConfig: {
+        successTopic: successTopic.topicArn,
+        errorTopic: errorTopic.topicArn,
+        includeInferenceResponseIn: responseIn && responseIn.length > 0 ? responseIn : undefined,
+      },
+    };
+    const concurrency = options.maxConcurrentInvocationsPerInstance;
+    return {
+      inputPrefix,
+      outputPrefix,
+      failurePrefix,
+      successTopic,
+      errorTopic,
+      cfn: {
+        outputConfig: output,
+        clientConfig: concurrency !== undefined ? { maxConcurrentInvocationsPerInstance: concurrency } : undefined,
+      },
+      api: {
+        OutputConfig: {
+          S3OutputPath: output.s3OutputPath,
+          S3FailurePath: output.s3FailurePath,
+          KmsKeyId: keyArn,
+          NotificationConfig: {
+            SuccessTopic: successTopic.topicArn,
+            ErrorTopic: errorTopic.topicArn,
+            ...(output.notificationConfig.includeInferenceResponseIn
+              ? { IncludeInferenceResponseIn: output.notificationConfig.includeInferenceResponseIn } : {}),
+          },
+        },
+        ...(concurrency !== undefined ? { ClientConfig: { MaxConcurrentInvocationsPerInstance: concurrency } } : {}),
+      },
+    };
+  }
+
+  /** The serverless opt-out: warned with what it gives up, and the findings it causes acknowledged with that reason. */
+  private optOutOfInstances(serverless: EndpointServerlessOptions): void {
+    const given = 'the model runs outside the environment VPC (no subnets, no security group, no VPC endpoint policies or flow logs) and without network isolation, '
+      + 'there is no data capture and no Model Monitor, its storage is not encrypted with a customer managed key (KmsKeyId is not set), '
+      + 'and SageMaker manages its capacity (no instance count across Availability Zones, no autoscaling policy, no memory or disk alarms)';
+    Annotations.of(this).addWarningV2('cdk-secure-sagemaker:EndpointServerless',
+      `\`serverless\` is set (${serverless.memorySizeInMb ?? 2048} MB, up to ${serverless.maxConcurrency ?? 20} concurrent invocations): ${given}. Use it only for models that serve no sensitive data.`);
+    const reason = `Serverless inference was chosen explicitly with the \`serverless\` prop of SecureEndpoint and \`acceptServerlessRisks: true\`, which warns at synth time: ${given}. Serverless Inference supports no VPC configuration, network isolation or data capture.`;
+    acknowledge(this.endpointConfig, reason,
+      'SageMakerSecurity-EndpointConfigKMSKey',
+      'SageMakerSecurity-EndpointConfigNoServerlessVariant',
+      'HIPAA.Security-SageMakerEndpointConfigurationKMSKeyConfigured',
+      'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured',
+      'PCI.DSS.321-SageMakerEndpointConfigurationKMSKeyConfigured');
+    acknowledge(this.model, reason, 'SageMakerSecurity-ModelInVPC', 'SageMakerSecurity-ModelNetworkIsolation');
+    Annotations.of(this).addInfo('the endpoint is serverless: data capture is off (Serverless Inference does not support it), so `dataCapturePrefix` is undefined.');
+  }
+
   /** Exactly the model artifact: one object, decrypted only through S3 for that bucket. */
   private grantModelArtifact(modelData: ModelData): void {
     const bucket = modelData.bucket;
@@ -892,10 +1261,11 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
       resources: ['*'],
       conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/Endpoints' } },
     }));
+    acknowledge(this.role, 'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/Endpoints namespace.', 'AwsSolutions-IAM5[Resource::*]');
   }
 
   /** Network interfaces of the model: only in the environment VPC, subnets and the endpoint's group. */
-  private grantNetworkInterfaces(ecrImage: boolean): void {
+  private grantNetworkInterfaces(): void {
     grantVpcNetworkInterfaces(this.role, this.environment.network, this.securityGroup, {
       create: 'ModelNetworkInterfacesUseEnvironmentSubnetsAndEndpointGroup',
       inVpc: 'ModelNetworkInterfacesInEnvironmentVpc',
@@ -903,28 +1273,38 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     }, 'Network interfaces that SageMaker creates for a VPC model get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the endpoint security group.');
     // One reason per wildcard statement: the template carries them merged, per rule.
     acknowledge(this.role, 'ec2:Describe* calls for VPC models support no resource-level permissions (read-only).', 'AwsSolutions-IAM5[Resource::*]');
-    acknowledge(this.role, 'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/Endpoints namespace.', 'AwsSolutions-IAM5[Resource::*]');
-    if (ecrImage) {
-      acknowledge(this.role, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the model image repository.', 'AwsSolutions-IAM5[Resource::*]');
-    }
   }
 
-  private addAutoScaling(minCapacity: number, maxCapacity: number, targetInvocations: number): void {
+  private addAutoScaling(minCapacity: number, maxCapacity: number,
+    target: { readonly invocationsPerInstance?: number; readonly backlogPerInstance?: number }): void {
     // Without RoleARN, Application Auto Scaling uses its service-linked role for SageMaker.
-    const target = new appscaling.CfnScalableTarget(this, 'ScalableTarget', {
+    const scalable = new appscaling.CfnScalableTarget(this, 'ScalableTarget', {
       serviceNamespace: 'sagemaker',
       resourceId: `endpoint/${this.endpointName}/variant/${VARIANT_NAME}`,
       scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
       minCapacity,
       maxCapacity,
     });
-    target.node.addDependency(this.endpoint);
+    scalable.node.addDependency(this.endpoint);
+    // Asynchronous endpoints publish no invocation metrics: they scale on their queue instead
+    // ("Autoscale an asynchronous endpoint", Amazon SageMaker AI Developer Guide).
+    const backlog = target.backlogPerInstance;
     new appscaling.CfnScalingPolicy(this, 'ScalingPolicy', {
-      policyName: `${this.endpointName}-invocations-per-instance`,
+      policyName: `${this.endpointName}-${backlog !== undefined ? 'backlog' : 'invocations'}-per-instance`,
       policyType: 'TargetTrackingScaling',
-      scalingTargetId: target.ref,
-      targetTrackingScalingPolicyConfiguration: {
-        targetValue: targetInvocations,
+      scalingTargetId: scalable.ref,
+      targetTrackingScalingPolicyConfiguration: backlog !== undefined ? {
+        targetValue: backlog,
+        customizedMetricSpecification: {
+          metricName: 'ApproximateBacklogSizePerInstance',
+          namespace: 'AWS/SageMaker',
+          dimensions: [{ name: 'EndpointName', value: this.endpointName }],
+          statistic: 'Average',
+        },
+        scaleInCooldown: 300,
+        scaleOutCooldown: 60,
+      } : {
+        targetValue: target.invocationsPerInstance!,
         predefinedMetricSpecification: { predefinedMetricType: 'SageMakerVariantInvocationsPerInstance' },
         scaleInCooldown: 300,
         scaleOutCooldown: 60,
@@ -940,7 +1320,7 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     });
   }
 
-  private addAlarms(options: EndpointAlarmOptions): cloudwatch.Alarm[] {
+  private addAlarms(options: EndpointAlarmOptions, asyncOptions?: EndpointAsyncInferenceOptions): cloudwatch.Alarm[] {
     const latency = options.modelLatency ?? Duration.seconds(1);
     const pct = options.utilizationPercent ?? 90;
     const alarms = [
@@ -963,7 +1343,8 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
         evaluationPeriods: 3,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
-      ...([['MemoryUtilization', this.metricMemoryUtilization()], ['DiskUtilization', this.metricDiskUtilization()]] as const)
+      // Serverless endpoints have no instances of their own: no instance metrics.
+      ...(this.isServerless ? [] : [['MemoryUtilization', this.metricMemoryUtilization()], ['DiskUtilization', this.metricDiskUtilization()]] as const)
         .map(([m, metric]) => new cloudwatch.Alarm(this, `${m}Alarm`, {
           alarmName: this.alarmName(m === 'MemoryUtilization' ? 'memory-utilization' : 'disk-utilization'),
           alarmDescription: `Average ${m} of the instances of endpoint ${this.endpointName} is above ${pct}%.`,
@@ -974,6 +1355,20 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
           treatMissingData: cloudwatch.TreatMissingData.MISSING,
         })),
     ];
+    if (asyncOptions) {
+      // The minimum capacity is the initial count (at least 1), so HasBacklogWithoutCapacity never
+      // fires here; a queue that stalls shows in the age of its oldest request.
+      const age = asyncOptions.oldestRequestAge ?? Duration.minutes(30);
+      alarms.push(new cloudwatch.Alarm(this, 'OldestRequestAgeAlarm', {
+        alarmName: this.alarmName('oldest-request-age'),
+        alarmDescription: `The oldest queued request of asynchronous endpoint ${this.endpointName} is older than ${age.toHumanString()} (ApproximateAgeOfOldestRequest).`,
+        metric: this.metricApproximateAgeOfOldestRequest({ period: Duration.minutes(1) }),
+        threshold: age.toSeconds({ integral: false }),
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }));
+    }
     const action = new cwActions.SnsAction(this.alarmTopic);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);
@@ -1152,4 +1547,15 @@ class ImportedEndpoint extends Resource implements sagemaker.IEndpoint {
   public grantInvoke(grantee: iam.IGrantable): iam.Grant {
     return grantOnPrincipal({ grantee, actions: perms.SAGEMAKER_INVOKE_ENDPOINT, resourceArns: [this.endpointArn] });
   }
+}
+
+/** What `asyncInference` adds: prefixes, topics, and the config in CloudFormation and API shapes. */
+interface AsyncInferenceSettings {
+  readonly inputPrefix: string;
+  readonly outputPrefix: string;
+  readonly failurePrefix: string;
+  readonly successTopic: sns.Topic;
+  readonly errorTopic: sns.Topic;
+  readonly cfn: sagemaker.CfnEndpointConfig.AsyncInferenceConfigProperty;
+  readonly api: Record<string, unknown>;
 }

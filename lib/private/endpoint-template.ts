@@ -12,4 +12,8 @@ export interface EndpointDeploymentTemplate {
   readonly initialInstanceCount: number;
   readonly volumeKmsKeyArn?: string;
   readonly dataCaptureConfig?: Record<string, unknown>;
+  /** `AsyncInferenceConfig` of CreateEndpointConfig (API PascalCase shape), for asynchronous endpoints. */
+  readonly asyncInferenceConfig?: Record<string, unknown>;
+  /** `ServerlessConfig` of the production variant (API shape), for serverless endpoints. */
+  readonly serverlessConfig?: Record<string, unknown>;
 }

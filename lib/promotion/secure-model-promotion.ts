@@ -211,6 +211,11 @@ export class SecureModelPromotion extends Resource {
     this.environment = endpoint.environment;
     const env = this.environment;
     const template = endpoint._deploymentTemplate();
+    if (template.serverlessConfig) {
+      // "Deployment guardrails only apply to Asynchronous inference and Real-time inference endpoint types" (Amazon SageMaker AI Developer Guide).
+      throw validationError(this, 'ServerlessEndpoint',
+        `\`endpoint\` ${endpoint.endpointName} is serverless: deployment guardrails (blue/green traffic shifting with automatic rollback) apply only to real-time and asynchronous endpoints. Promote to an instance-based SecureEndpoint.`);
+    }
 
     this.namePrefix = props.namePrefix ?? defaultSageMakerName(this, MAX_PREFIX_LENGTH);
     this.modelPackageGroupName = props.modelPackageGroupName ?? defaultSageMakerName(this);
@@ -352,6 +357,7 @@ export class SecureModelPromotion extends Resource {
           }],
           ...(template.volumeKmsKeyArn ? { KmsKeyId: template.volumeKmsKeyArn } : {}),
           ...(template.dataCaptureConfig ? { DataCaptureConfig: template.dataCaptureConfig } : {}),
+          ...(template.asyncInferenceConfig ? { AsyncInferenceConfig: template.asyncInferenceConfig } : {}),
           'Tags': tags,
         },
         ResultPath: null,
