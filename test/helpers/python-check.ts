@@ -192,7 +192,7 @@ export function rosettaSourceOf(tsExample: string): string {
   // The Control Tower plugin (a dev dependency) is used only by the main block, cut below.
   source = source.replace(/^import [^;]* from '@cdklabs\/cdk-validator-cfnguard';\n/gm, '');
   // So is the second stack of the example (examples/model-lifecycle.ts), also TypeScript-only.
-  source = source.replace(/^\/\/ The second stack[^\n]*\nimport [^;]* from '\.\/model-lifecycle';\n/gm, '');
+  source = source.replace(/^import [^;]* from '\.\/model-lifecycle';\n/gm, '');
   const main = source.indexOf('if (require.main === module)');
   if (main >= 0) source = source.slice(0, main);
   const internal = source.match(/from '\.\.\/[^']*'/);
