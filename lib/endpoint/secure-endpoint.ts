@@ -15,7 +15,7 @@ import { EndpointImage, ModelData } from './model-source';
 import { InterfaceEndpointPolicy } from '../environment/endpoint-policy';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import type { ISageMakerEnvironment } from '../environment/interfaces';
-import { allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
+import { allowDeliveriesToUseKey, allowLogGroupsToUseKey, serviceDeliveryStatement } from '../environment/key-policy';
 import { SageMakerEnvironment, SecureBucket } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge, acknowledgeImportedLogGroupKey, optOut } from '../private/acknowledge';
@@ -1105,13 +1105,8 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
     bucket.grantRead(this.role, inputPrefix);
     bucket.grantWrite(this.role, outputPrefix);
     bucket.grantWrite(this.role, failurePrefix);
-    const topic = (id: string, what: string) => new sns.Topic(this, id, {
-      displayName: `Asynchronous inference ${what} of SageMaker endpoint ${this.endpointName}`,
-      masterKey: env.key,
-      enforceSSL: true,
-    });
-    const successTopic = topic('AsyncSuccessTopic', 'successes');
-    const errorTopic = topic('AsyncErrorTopic', 'failures');
+    const successTopic = this.encryptedTopic('AsyncSuccessTopic', `Asynchronous inference successes of SageMaker endpoint ${this.endpointName}`);
+    const errorTopic = this.encryptedTopic('AsyncErrorTopic', `Asynchronous inference failures of SageMaker endpoint ${this.endpointName}`);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'PublishToOwnAsyncTopicsOnly',
       actions: perms.SNS_PUBLISH,
@@ -1313,11 +1308,12 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   }
 
   private createAlarmTopic(): sns.Topic {
-    return new sns.Topic(this, 'AlarmTopic', {
-      displayName: `Alarms of SageMaker endpoint ${this.endpointName}`,
-      masterKey: this.environment.key,
-      enforceSSL: true,
-    });
+    return this.encryptedTopic('AlarmTopic', `Alarms of SageMaker endpoint ${this.endpointName}`);
+  }
+
+  /** A topic of this endpoint: encrypted with the environment key, TLS-only. */
+  private encryptedTopic(id: string, displayName: string): sns.Topic {
+    return new sns.Topic(this, id, { displayName, masterKey: this.environment.key, enforceSSL: true });
   }
 
   private addAlarms(options: EndpointAlarmOptions, asyncOptions?: EndpointAsyncInferenceOptions): cloudwatch.Alarm[] {
@@ -1507,26 +1503,13 @@ export class SecureEndpoint extends Resource implements sagemaker.IEndpoint, ec2
   }
 }
 
-/** Marks a key whose policy already lets a service's deliveries use it (a child of the key). */
-const DELIVERIES_MAY_USE_KEY = { cloudwatch: 'SecureSageMakerAlarmsMayUseKey', events: 'SecureSageMakerEventsMayUseKey' };
-
-/**
- * Lets CloudWatch alarms (or EventBridge rules) publish to topics encrypted with `key`, once per
- * key and service: the statement the environment also puts on its own key (so on that key it is
- * the same one, rendered once). It refers only to the key's own stack's account, so adding it to a
- * key in another stack creates no dependency and no cycle.
- */
+/** Lets CloudWatch alarms (or EventBridge rules) use `key`, or warns with the statement an imported key needs. */
 function allowServiceToEncryptWith(endpoint: SecureEndpoint, key: kms.IKey, service: 'cloudwatch' | 'events'): void {
-  if (key.node.tryFindChild(DELIVERIES_MAY_USE_KEY[service])) {
-    return;
+  const missing = allowDeliveriesToUseKey(key, service);
+  if (missing) {
+    Annotations.of(endpoint).addWarningV2(service === 'cloudwatch' ? 'cdk-secure-sagemaker:AlarmTopicKeyNotManaged' : 'cdk-secure-sagemaker:ArtifactRuleTopicKeyNotManaged',
+      `the key of the alarm topic is imported, so its key policy cannot be changed here: the ${service === 'cloudwatch' ? 'alarms notify' : 'served-artifact alert notifies'} only if it contains ${statementText(endpoint, missing)}`);
   }
-  const statement = serviceDeliveryStatement(key, service);
-  if (key.addToResourcePolicy(statement, true).statementAdded) {
-    new Construct(key as unknown as Construct, DELIVERIES_MAY_USE_KEY[service]);
-    return;
-  }
-  Annotations.of(endpoint).addWarningV2(service === 'cloudwatch' ? 'cdk-secure-sagemaker:AlarmTopicKeyNotManaged' : 'cdk-secure-sagemaker:ArtifactRuleTopicKeyNotManaged',
-    `the key of the alarm topic is imported, so its key policy cannot be changed here: the ${service === 'cloudwatch' ? 'alarms notify' : 'served-artifact alert notifies'} only if it contains ${statementText(endpoint, statement)}`);
 }
 
 /** A statement as JSON, for warnings that ask the user to add it. */

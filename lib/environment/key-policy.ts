@@ -1,7 +1,7 @@
 import { ArnFormat, DefaultStackSynthesizer, Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import * as perms from '../private/perms';
 
 /**
@@ -151,4 +151,27 @@ export function dataUseThroughServicesOnlyStatement(): iam.PolicyStatement {
       BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
     },
   });
+}
+
+/** Marks a key whose policy already lets a service's deliveries use it (a child of the key). */
+const DELIVERIES_MAY_USE_KEY = { cloudwatch: 'SecureSageMakerAlarmsMayUseKey', events: 'SecureSageMakerEventsMayUseKey' };
+
+/**
+ * Lets CloudWatch alarms (or EventBridge rules) publish to topics encrypted with `key`, once per
+ * key and service, whoever asks (an endpoint's alarms, its served-artifact rule, a model monitor):
+ * the statement the environment also puts on its own key. It refers only to the key's own stack's
+ * account, so adding it to a key in another stack creates no dependency and no cycle. Returns the
+ * statement when the key's policy cannot be changed here (an imported key), for the caller's
+ * warning; undefined when the key admits the deliveries.
+ */
+export function allowDeliveriesToUseKey(key: kms.IKey, service: 'cloudwatch' | 'events'): iam.PolicyStatement | undefined {
+  if (key.node.tryFindChild(DELIVERIES_MAY_USE_KEY[service])) {
+    return undefined;
+  }
+  const statement = serviceDeliveryStatement(key, service);
+  if (key.addToResourcePolicy(statement, true).statementAdded) {
+    new Construct(key as unknown as Construct, DELIVERIES_MAY_USE_KEY[service]);
+    return undefined;
+  }
+  return statement;
 }

@@ -10,7 +10,7 @@ import { analyzerImageUri } from './analyzer-image';
 import { HOURLY, scheduleIntervalSeconds } from './schedule-expression';
 import type { SecureEndpoint } from '../endpoint/secure-endpoint';
 import type { ISageMakerEnvironment, ISecureBucket } from '../environment/interfaces';
-import { serviceDeliveryStatement } from '../environment/key-policy';
+import { allowDeliveriesToUseKey } from '../environment/key-policy';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
 import { acknowledge } from '../private/acknowledge';
 import { validateWholeSeconds } from '../private/durations';
@@ -750,21 +750,13 @@ export class SecureModelMonitor extends Resource implements ec2.IConnectable, ia
   }
 }
 
-/** Marks a key whose policy already lets EventBridge deliveries use it (the same marker SecureEndpoint uses). */
-const EVENTS_MAY_USE_KEY = 'SecureSageMakerEventsMayUseKey';
-
-/** Lets EventBridge use the alarm topic's key for its deliveries, once per key. */
+/** Lets EventBridge use the alarm topic's key for its deliveries, or warns with the statement an imported key needs. */
 function letEventBridgeUse(monitor: SecureModelMonitor, key: kms.IKey): void {
-  if (key.node.tryFindChild(EVENTS_MAY_USE_KEY)) {
-    return;
+  const missing = allowDeliveriesToUseKey(key, 'events');
+  if (missing) {
+    Annotations.of(monitor).addWarningV2('cdk-secure-sagemaker:MonitorTopicKeyNotManaged',
+      `the key of the endpoint's alarm topic is imported, so its key policy cannot be changed here: the Model Monitor alerts notify only if it contains ${JSON.stringify(Stack.of(monitor).resolve(missing.toStatementJson()))}`);
   }
-  const statement = serviceDeliveryStatement(key, 'events');
-  if (key.addToResourcePolicy(statement, true).statementAdded) {
-    new Construct(key as unknown as Construct, EVENTS_MAY_USE_KEY);
-    return;
-  }
-  Annotations.of(monitor).addWarningV2('cdk-secure-sagemaker:MonitorTopicKeyNotManaged',
-    `the key of the endpoint's alarm topic is imported, so its key policy cannot be changed here: the Model Monitor alerts notify only if it contains ${JSON.stringify(Stack.of(monitor).resolve(statement.toStatementJson()))}`);
 }
 
 /** A negative ISO 8601 duration, `-PT<n>H` for whole hours, else `-PT<n>S`. */
