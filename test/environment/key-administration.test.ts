@@ -156,8 +156,15 @@ describe('key data use only through AWS services', () => {
     ['EFS mounting the Studio home', 'kms:GenerateDataKeyWithoutPlaintext', `elasticfilesystem.${DEPLOYED_REGION}.amazonaws.com`],
     ['SageMaker encrypting a job\'s output', 'kms:GenerateDataKey', `sagemaker.${DEPLOYED_REGION}.amazonaws.com`],
     ['SQS reading a message', 'kms:Decrypt', `sqs.${DEPLOYED_REGION}.amazonaws.com`],
+    ['ECR decrypting an image layer (SecureImageRepository)', 'kms:Decrypt', `ecr.${DEPLOYED_REGION}.amazonaws.com`],
+    ['SNS encrypting an asynchronous inference notification', 'kms:GenerateDataKey', `sns.${DEPLOYED_REGION}.amazonaws.com`],
   ])('%s for a principal is not denied', (_, action, service) => {
     expect(evaluate([policy], as(POWER_USER, action, { 'kms:ViaService': service }))).toBe('Allow');
+  });
+
+  test('ECR creating the grant it encrypts a repository with, for the deployment role, is not denied', () => {
+    const grant = { 'kms:ViaService': `ecr.${DEPLOYED_REGION}.amazonaws.com`, 'kms:GrantIsForAWSResource': 'true' };
+    expect(evaluate([policy], as(DEPLOYER, 'kms:CreateGrant', grant))).toBe('Allow');
   });
 
   test('services that call with their own principal (CloudWatch Logs, EventBridge, CloudWatch alarms) are not denied', () => {
