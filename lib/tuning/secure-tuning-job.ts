@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Annotations, ArnFormat, Aws, Duration, Lazy, RemovalPolicy, Resource, Stack, Tags, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, Aws, Duration, Lazy, RemovalPolicy, Resource, Stack, Tags, Token, Tokenization } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -19,12 +19,11 @@ import { validationError } from '../private/errors';
 import { managedPolicyGrantee } from '../private/grants';
 import { rejectsVolumeKey, validateWorkloadInstanceType } from '../private/instance-types';
 import { secureJobLaunchConditions } from '../private/job-launch';
+import { grantJobRoleBasics } from '../private/job-role';
 import { jobTagErrors, JobTagging, tagsOfJobs, validateUserJobTags } from '../private/job-tags';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName, defaultSageMakerName, sageMakerNamePattern } from '../private/names';
-import * as perms from '../private/perms';
 import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG, TUNING_OWNER_TAG } from '../private/tags';
-import { grantVpcNetworkInterfaces } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 import { TrainingInput } from '../training/secure-training-job';
 import { TrainingImage } from '../training/training-image';
@@ -779,47 +778,19 @@ export class SecureTuningJob extends Resource implements ec2.IConnectable, iam.I
 
   /** What the training jobs need to run in the VPC, write their logs and metrics, and pull the image. */
   private grantTrainingRoleBasics(image: TrainingImage): void {
-    const stack = Stack.of(this);
-    const env = this.environment;
-    const role = this.trainingRole;
-
-    // SageMaker names the streams '<training job name>/algo-<n>-<time>', and the tuner names the
-    // training jobs '<tuning job name>-<nnn>-<8 hex>', so every stream starts with '<jobNamePrefix>-'.
-    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws/sagemaker/TrainingJobs', arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const streamArn = `${logGroupArn}:log-stream:${this.jobNamePrefix}-*`;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'TrainingLogGroup', actions: ['logs:CreateLogGroup'], resources: [logGroupArn] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogStreamsOnly', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [streamArn] }));
-    acknowledgeScopedWildcards(role, [streamArn],
-      `Log streams of the training jobs of these tuning jobs only: the tuner names them '<tuning job name>-<nnn>-<8 hex>', SageMaker their streams '<job name>/algo-<n>-<time>', and every tuning job name starts with '${this.jobNamePrefix}-'; the role may create streams and put events there, not read or delete.`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'TrainingMetricsNamespaceOnly',
-      actions: perms.CLOUDWATCH_PUT_METRIC_DATA,
-      resources: ['*'],
-      conditions: { StringEquals: { 'cloudwatch:namespace': '/aws/sagemaker/TrainingJobs' } },
-    }));
-    if (this.volumeKeyApplied) {
-      role.addToPrincipalPolicy(new iam.PolicyStatement({
-        sid: 'VolumeKeyGrantsForSageMakerOnly',
-        actions: perms.KMS_SAGEMAKER_GRANTS,
-        resources: [env.key.keyArn],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `sagemaker.${stack.region}.amazonaws.com` },
-          Bool: { 'kms:GrantIsForAWSResource': 'true' },
-        },
-      }));
-    }
-    grantVpcNetworkInterfaces(role, env.network, this.securityGroup, {
-      create: 'JobNetworkInterfacesUseEnvironmentSubnetsAndJobGroup',
-      inVpc: 'JobNetworkInterfacesInEnvironmentVpc',
-      describe: 'DescribeNetworkForVpcJobs',
-    }, 'Network interfaces that SageMaker creates for the VPC training jobs of a tuning run get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.');
-    acknowledge(role, 'ec2:Describe* calls for VPC jobs support no resource-level permissions (read-only).', 'AwsSolutions-IAM5[Resource::*]');
-    acknowledge(role, 'cloudwatch:PutMetricData supports no resource-level permissions; it is limited by condition to the /aws/sagemaker/TrainingJobs namespace.', 'AwsSolutions-IAM5[Resource::*]');
-    if (image.repository) {
-      image.repository.grantPull(role);
-      acknowledge(role, 'ecr:GetAuthorizationToken supports no resource-level permissions; image pulls are limited to the repository of the training image.', 'AwsSolutions-IAM5[Resource::*]');
-    }
+    grantJobRoleBasics(this.trainingRole, {
+      kind: 'Training',
+      environment: this.environment,
+      securityGroup: this.securityGroup,
+      jobNamePrefix: this.jobNamePrefix,
+      volumeKeyApplied: this.volumeKeyApplied,
+      repository: image.repository,
+      streamsReason: `Log streams of the training jobs of these tuning jobs only: the tuner names them '<tuning job name>-<nnn>-<8 hex>', SageMaker their streams '<job name>/algo-<n>-<time>', and every tuning job name starts with '${this.jobNamePrefix}-'; the role may create streams and put events there, not read or delete.`,
+      networkReason: 'Network interfaces that SageMaker creates for the VPC training jobs of a tuning run get their IDs at run time; the statement is limited by condition to the environment VPC, and creation to the environment subnets and the job security group.',
+      imageWhat: 'training image',
+    });
   }
+
 
   /** Create, follow and stop only this construct's tuning jobs, only with the secure settings. */
   private grantStateMachineRole(subnetIds: string[], maxRuntimeSeconds: number, isolation: boolean, encryption: boolean): void {
