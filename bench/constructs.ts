@@ -6,8 +6,8 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import {
-  EndpointImage, ModelData, SageMakerEnvironment, SecureEndpoint, SecureImageRepository, SecureModelMonitor, SecureModelPromotion,
-  SecureProcessingJob, SecureTrainingJob, SecureTransformJob, SecureTuningJob, TrainingImage, TuningObjectiveType,
+  EndpointImage, FeatureType, ModelData, SageMakerEnvironment, SecureEndpoint, SecureFeatureGroup, SecureImageRepository, SecureModelMonitor,
+  SecureModelPromotion, SecureProcessingJob, SecureTrainingJob, SecureTransformJob, SecureTuningJob, TrainingImage, TuningObjectiveType,
 } from '../lib';
 
 const TRAINING_DLC = '763104351884.dkr.ecr.us-east-1.amazonaws.com/pytorch-training:2.3.0-cpu-py311';
@@ -30,6 +30,18 @@ function endpoint(stack: Stack, env: SageMakerEnvironment): SecureEndpoint {
 
 function training(stack: Stack, env: SageMakerEnvironment): SecureTrainingJob {
   return new SecureTrainingJob(stack, 'Training', { environment: env, image: TrainingImage.fromDeepLearningContainer(TRAINING_DLC), jobNamePrefix: 'bench' });
+}
+
+function featureGroup(stack: Stack, env: SageMakerEnvironment, onlineStore: boolean): SecureFeatureGroup {
+  return new SecureFeatureGroup(stack, 'Features', {
+    environment: env,
+    featureGroupName: 'bench-customers',
+    description: 'Benchmark features',
+    recordIdentifierFeatureName: 'customer_id',
+    eventTimeFeatureName: 'event_time',
+    features: [{ featureName: 'customer_id', featureType: FeatureType.STRING }, { featureName: 'event_time', featureType: FeatureType.FRACTIONAL }],
+    onlineStore,
+  });
 }
 
 export const CONSTRUCT_CASES: ConstructCase[] = [
@@ -71,6 +83,8 @@ export const CONSTRUCT_CASES: ConstructCase[] = [
     },
   },
   { name: 'SecureEndpoint', build: (stack, env) => () => { endpoint(stack, env); } },
+  { name: 'SecureFeatureGroup (offline store)', build: (stack, env) => () => { featureGroup(stack, env, false); } },
+  { name: 'SecureFeatureGroup (offline and online stores)', build: (stack, env) => () => { featureGroup(stack, env, true); } },
   { name: 'SecureImageRepository', build: (stack, env) => () => { new SecureImageRepository(stack, 'Images', { environment: env }); } },
   {
     name: 'SecureModelMonitor (beside an endpoint)',

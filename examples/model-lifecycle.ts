@@ -1,6 +1,6 @@
 /**
  * The second stack of the main example: the team's model lifecycle on the platform's environment.
- * Images, promotion of new model versions to the platform's endpoint, with the team's own
+ * Images, features, jobs, monitoring and promotion of new model versions to the platform's endpoint, with the team's own
  * guardrails on every role of this stack. It depends on the platform stack (its environment,
  * training and endpoint), never the other way round.
  */
@@ -9,8 +9,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { buildStacks, SecureMlPlatformStack } from './secure-ml-platform';
 import {
-  EndpointImage, ModelData, SageMakerCompliance, SageMakerGuardrails, SageMakerWorkloadRole, SecureImageRepository, SecureModelMonitor,
-  SecureModelPromotion, SecureProcessingJob, SecureTransformJob, SecureTuningJob, TrainingImage, TuningObjectiveType,
+  EndpointImage, FeatureType, ModelData, SageMakerCompliance, SageMakerGuardrails, SageMakerWorkloadRole, SecureFeatureGroup, SecureImageRepository,
+  SecureModelMonitor, SecureModelPromotion, SecureProcessingJob, SecureTransformJob, SecureTuningJob, TrainingImage, TuningObjectiveType,
 } from '../lib';
 
 /** Properties of the model-lifecycle stack. */
@@ -29,6 +29,9 @@ export class SecureMlModelLifecycleStack extends Stack {
 
   /** Prepares the features the churn model trains on. */
   public readonly featurePreparation: SecureProcessingJob;
+
+  /** The churn features: an offline store the tuning jobs read, written record by record. */
+  public readonly customerFeatures: SecureFeatureGroup;
 
   /** Searches the churn model's hyperparameters. */
   public readonly tuning: SecureTuningJob;
@@ -61,6 +64,26 @@ export class SecureMlModelLifecycleStack extends Stack {
       outputs: [{ outputName: 'features' }],
     });
 
+    // The churn features in Feature Store: the offline store in the data bucket, encrypted with the environment key.
+    this.customerFeatures = new SecureFeatureGroup(this, 'CustomerFeatures', {
+      environment,
+      featureGroupName: 'team-a-churn-customers',
+      description: 'Monthly churn features per customer; owned by team A',
+      recordIdentifierFeatureName: 'customer_id',
+      eventTimeFeatureName: 'event_time',
+      features: [
+        { featureName: 'customer_id', featureType: FeatureType.STRING },
+        { featureName: 'event_time', featureType: FeatureType.FRACTIONAL },
+        { featureName: 'tenure_months', featureType: FeatureType.INTEGRAL },
+        { featureName: 'monthly_charges', featureType: FeatureType.FRACTIONAL },
+      ],
+    });
+    const ingestion = new SageMakerWorkloadRole(this, 'FeatureIngestion', {
+      assumedBy: new iam.AccountRootPrincipal(),
+      description: 'Example ingestion role: writes churn feature records',
+    });
+    this.customerFeatures.grantWriteRecords(ingestion);
+
     // Hyperparameter search on the same training controls: isolated, encrypted, bounded, collision-free names.
     this.tuning = new SecureTuningJob(this, 'ChurnTuning', {
       environment,
@@ -71,6 +94,7 @@ export class SecureMlModelLifecycleStack extends Stack {
       continuousParameterRanges: [{ name: 'learning_rate', minValue: 0.001, maxValue: 0.1 }],
       inputs: [{ channelName: 'train', bucket: environment.dataBucket, prefix: 'datasets/curated/' }],
     });
+    this.customerFeatures.grantReadOfflineStore(this.tuning);
 
     // Batch scoring with the model the endpoint serves: a network-isolated model in the VPC, encrypted output.
     this.batchScoring = new SecureTransformJob(this, 'BatchScoring', {

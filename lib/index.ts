@@ -1,5 +1,6 @@
 export * from './endpoint';
 export * from './environment';
+export * from './feature-store';
 export * from './guardrails';
 export * from './images';
 export * from './model-monitor';

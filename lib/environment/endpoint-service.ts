@@ -30,6 +30,11 @@ export class SageMakerEndpointService {
   public static readonly KMS = new SageMakerEndpointService('kms', ec2.InterfaceVpcEndpointAwsService.KMS);
   /** AWS Step Functions, for starting pipelines from inside the VPC. */
   public static readonly STEP_FUNCTIONS = new SageMakerEndpointService('states', ec2.InterfaceVpcEndpointAwsService.STEP_FUNCTIONS);
+  /** The SageMaker Feature Store runtime (`PutRecord`, `GetRecord`: the online store). */
+  public static readonly FEATURESTORE_RUNTIME = new SageMakerEndpointService(
+    'featurestore-runtime',
+    ec2.InterfaceVpcEndpointAwsService.SAGEMAKER_FEATURESTORE_RUNTIME,
+  );
   /** AWS CodeArtifact API, for a private package repository (there is no internet). */
   public static readonly CODEARTIFACT_API = new SageMakerEndpointService('codeartifact.api', ec2.InterfaceVpcEndpointAwsService.CODEARTIFACT_API);
   /** AWS CodeArtifact repositories, for pip/conda through the private repository. */

@@ -27,6 +27,7 @@ export const NAME_KINDS = {
   processingJobPrefix: { label: 'processing job name prefix', prop: 'jobNamePrefix', prefix: true },
   tuningJobPrefix: { label: 'tuning job name prefix', prop: 'jobNamePrefix', prefix: true },
   transformJobPrefix: { label: 'transform job name prefix', prop: 'jobNamePrefix', prefix: true },
+  featureGroup: { label: 'feature group', prop: 'featureGroupName' },
 } satisfies Record<string, SageMakerNameKind>;
 
 interface Entry {

@@ -155,3 +155,9 @@ export const ECR_IMAGE_WRITE = ['ecr:PutImage', 'ecr:InitiateLayerUpload', 'ecr:
 
 /** Registry login; ECR supports no resource-level permissions for it (Resource `*`). */
 export const ECR_AUTHORIZATION_TOKEN = ['ecr:GetAuthorizationToken'];
+
+/** Feature Store record reads (online store). */
+export const FEATURE_STORE_READ_RECORDS = ['sagemaker:GetRecord', 'sagemaker:BatchGetRecord'];
+
+/** Feature Store record writes and deletions. */
+export const FEATURE_STORE_WRITE_RECORDS = ['sagemaker:PutRecord', 'sagemaker:DeleteRecord'];

@@ -90,7 +90,7 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
   const ownedNames = new Set<string>();
   const ownedPackageGroups = new Set<string>();
   for (const r of Object.values(resources)) {
-    const name = r.Properties?.NotebookInstanceName ?? r.Properties?.EndpointName;
+    const name = r.Properties?.NotebookInstanceName ?? r.Properties?.EndpointName ?? r.Properties?.FeatureGroupName;
     if (typeof name === 'string') {
       ownedNames.add(name.toLowerCase());
     }
@@ -176,7 +176,7 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
               if (!ownedPackageGroups.has(pkg[2].toLowerCase())) v(`model package group ${pkg[2]} is not in this template`);
               continue;
             }
-            const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|transform-job|hyper-parameter-tuning-job|monitoring-schedule|domain|user-profile|app|space)\/(.+)$/.exec(rendered);
+            const m = /:(notebook-instance|endpoint|endpoint-config|model|training-job|processing-job|transform-job|hyper-parameter-tuning-job|monitoring-schedule|feature-group|domain|user-profile|app|space)\/(.+)$/.exec(rendered);
             if (!m) {
               v('SageMaker resource the checker cannot place');
             } else if (m[2].includes('*')) {
@@ -185,7 +185,7 @@ export function leastPrivilegeViolations(template: { Resources?: Record<string, 
               if (!conditioned && !(READ_IN_OWNED_DOMAIN.has(action) && inOwnedDomain)) {
                 v(`wildcard ${m[1]} ARN without conditions`);
               }
-            } else if (['notebook-instance', 'endpoint'].includes(m[1]) && !ownedNames.has(m[2].toLowerCase())) {
+            } else if (['notebook-instance', 'endpoint', 'feature-group'].includes(m[1]) && !ownedNames.has(m[2].toLowerCase())) {
               v(`${m[1]} ${m[2]} is not in this template`);
             }
           }
