@@ -84,8 +84,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // One CloudFormation Validate engine per worker instead of one per test file (its header says why).
       testEnvironment: '<rootDir>/test/helpers/shared-validation-environment.js',
       // The Python bindings check (jsii compile, jsii-pacmak, pyright, rosetta: the slowest suite by
-      // far) is its own step: `npx projen test:python`, run by .ci/run after `npm test`.
-      testPathIgnorePatterns: ['/node_modules/', '/test/examples-python\\.test\\.ts$'],
+      // far) is its own step: `npx projen test:python`, run by .ci/run after `npm test`. So are the
+      // AWS Control Tower proactive controls (cfn-guard takes about 14 s per 300 KB template):
+      // `npx projen test:control-tower`; CI's `npx cdk synth` runs them on the example as well.
+      testPathIgnorePatterns: ['/node_modules/', '/test/examples-python\\.test\\.ts$', '/test/nag/control-tower\\.test\\.ts$'],
       coverageReporters: ['text-summary', 'lcov'],
     },
   },
@@ -138,6 +140,11 @@ project.addBins({ 'cdk-secure-sagemaker': 'lib/report/cli.js' });
 project.addTask('test:python', {
   description: 'Checks the Python example and README blocks against the jsii-generated Python bindings',
   exec: 'jest --ci --testPathIgnorePatterns /node_modules/ --testMatch "<rootDir>/test/examples-python.test.ts"',
+});
+
+project.addTask('test:control-tower', {
+  description: 'Judges the example and the multi-stack consumer apps with AWS Control Tower\'s proactive controls (cfn-guard)',
+  exec: 'jest --ci --testPathIgnorePatterns /node_modules/ --testMatch "<rootDir>/test/nag/control-tower.test.ts"',
 });
 
 // RULES.md is generated from the control catalogue; test/nag/rules/rules-doc.test.ts fails when it is stale.
