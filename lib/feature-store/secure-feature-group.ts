@@ -1,8 +1,9 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, RemovalPolicy, Resource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { SageMakerEndpointService } from '../environment/endpoint-service';
 import type { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
@@ -132,6 +133,43 @@ export interface SecureFeatureGroupProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** A feature group, created by `SecureFeatureGroup` or imported with `fromFeatureGroupAttributes`. */
+export interface ISecureFeatureGroup extends IConstruct {
+  /** Name of the feature group. */
+  readonly featureGroupName: string;
+
+  /** ARN of the feature group. */
+  readonly featureGroupArn: string;
+
+  /**
+   * Lets `grantee` read records from the online store (`GetRecord`, `BatchGetRecord`).
+   *
+   * @param grantee who may read records
+   */
+  grantReadRecords(grantee: iam.IGrantable): iam.Grant;
+
+  /**
+   * Lets `grantee` write and delete records (`PutRecord`, `DeleteRecord`).
+   *
+   * @param grantee who may write records
+   */
+  grantWriteRecords(grantee: iam.IGrantable): iam.Grant;
+}
+
+/** A feature group defined elsewhere (another stack, app or tool), for its grants. */
+export interface SecureFeatureGroupAttributes {
+  /** Name of the feature group, in this stack's account and Region. */
+  readonly featureGroupName: string;
+
+  /**
+   * The customer-managed key of its online store: Feature Store checks the data-plane caller's
+   * `kms:Decrypt` on it, so the record grants include that.
+   *
+   * @default - no key permission (a group without an online store, or on an AWS owned key)
+   */
+  readonly onlineStoreKey?: kms.IKey;
+}
+
 /** CreateFeatureGroup's pattern for feature group and feature names. */
 const NAME_PATTERN = /^[a-zA-Z0-9]([-_]*[a-zA-Z0-9]){0,63}$/;
 /** The offline store's own columns. */
@@ -158,7 +196,22 @@ const TTL_UNITS: Array<[string, number]> = [['Weeks', 604800], ['Days', 86400], 
  * with `grantReadOfflineStore`; admit a workload's security group to the runtime endpoint with
  * `allowRecordAccessFrom`.
  */
-export class SecureFeatureGroup extends Construct {
+export class SecureFeatureGroup extends Construct implements ISecureFeatureGroup {
+  /**
+   * A feature group defined elsewhere, by name (and the key of its online store), for its grants.
+   *
+   * @param scope the scope
+   * @param id construct ID
+   * @param attrs the feature group's name and online store key
+   */
+  public static fromFeatureGroupAttributes(scope: Construct, id: string, attrs: SecureFeatureGroupAttributes): ISecureFeatureGroup {
+    if (!Token.isUnresolved(attrs.featureGroupName) && !NAME_PATTERN.test(attrs.featureGroupName)) {
+      throw validationError(scope, 'InvalidFeatureGroupName',
+        `\`featureGroupName\` '${attrs.featureGroupName}' of \`SecureFeatureGroup.fromFeatureGroupAttributes\` must be 1-64 letters, digits, '_' and '-', starting and ending with a letter or digit, such as 'customers-churn'.`);
+    }
+    return new ImportedFeatureGroup(scope, id, attrs);
+  }
+
   /** Name of the feature group. */
   public readonly featureGroupName: string;
 
@@ -312,12 +365,41 @@ export class SecureFeatureGroup extends Construct {
   }
 
   private recordGrant(grantee: iam.IGrantable, actions: string[]): iam.Grant {
-    const records = grantOnPrincipal({ grantee, actions, resourceArns: [this.featureGroupArn] });
-    if (!this.onlineStoreEnabled) {
-      return records;
-    }
-    return records.combine(grantOnPrincipal({ grantee, actions: perms.KMS_DECRYPT, resourceArns: [this.environment.key.keyArn] }));
+    return recordGrant(grantee, actions, this.featureGroupArn, this.onlineStoreEnabled ? this.environment.key : undefined);
   }
+}
+
+/** A feature group from `SecureFeatureGroup.fromFeatureGroupAttributes`. */
+class ImportedFeatureGroup extends Resource implements ISecureFeatureGroup {
+  public readonly featureGroupName: string;
+  public readonly featureGroupArn: string;
+  private readonly onlineStoreKey?: kms.IKey;
+
+  constructor(scope: Construct, id: string, attrs: SecureFeatureGroupAttributes) {
+    super(scope, id);
+    this.featureGroupName = attrs.featureGroupName;
+    this.featureGroupArn = Stack.of(this).formatArn({
+      service: 'sagemaker', resource: 'feature-group', resourceName: arnResourceName(attrs.featureGroupName), arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    this.onlineStoreKey = attrs.onlineStoreKey;
+  }
+
+  public grantReadRecords(grantee: iam.IGrantable): iam.Grant {
+    return recordGrant(grantee, perms.FEATURE_STORE_READ_RECORDS, this.featureGroupArn, this.onlineStoreKey);
+  }
+
+  public grantWriteRecords(grantee: iam.IGrantable): iam.Grant {
+    return recordGrant(grantee, perms.FEATURE_STORE_WRITE_RECORDS, this.featureGroupArn, this.onlineStoreKey);
+  }
+}
+
+/** The record actions on the group, and `kms:Decrypt` on its online store key when it has one. */
+function recordGrant(grantee: iam.IGrantable, actions: string[], featureGroupArn: string, onlineStoreKey?: kms.IKey): iam.Grant {
+  const records = grantOnPrincipal({ grantee, actions, resourceArns: [featureGroupArn] });
+  if (!onlineStoreKey) {
+    return records;
+  }
+  return records.combine(grantOnPrincipal({ grantee, actions: perms.KMS_DECRYPT, resourceArns: [onlineStoreKey.keyArn] }));
 }
 
 /** The TtlDuration of a Duration: the largest unit it is a whole number of. */

@@ -259,6 +259,27 @@ describe('SecureFeatureGroup', () => {
       expect(managed[0].Properties.Roles).toEqual(['inference-service']);
     });
 
+    test('fromFeatureGroupAttributes: a group of another app, granted to a role of this one, with the key of its online store', () => {
+      const stack = newTestStack('Scoring', { env: ENV });
+      const key = kms.Key.fromKeyArn(stack, 'PlatformKey', `arn:aws:kms:us-east-1:${DEPLOYED_ACCOUNT}:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9`);
+      const imported = SecureFeatureGroup.fromFeatureGroupAttributes(stack, 'Customers', { featureGroupName: 'Customers-Churn', onlineStoreKey: key });
+      const offlineOnly = SecureFeatureGroup.fromFeatureGroupAttributes(stack, 'History', { featureGroupName: 'customers-history' });
+      const scorer = new iam.Role(stack, 'Scorer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+      imported.grantReadRecords(scorer);
+      offlineOnly.grantWriteRecords(scorer);
+      const policy = deployedRole(stack, 'Scorer');
+      const arn = (name: string) => `arn:aws:sagemaker:us-east-1:${DEPLOYED_ACCOUNT}:feature-group/${name}`;
+      expect(evaluate([policy], { action: 'sagemaker:GetRecord', resource: arn('customers-churn') })).toBe('Allow');
+      expect(evaluate([policy], { action: 'sagemaker:PutRecord', resource: arn('customers-history') })).toBe('Allow');
+      expect(evaluate([policy], { action: 'sagemaker:PutRecord', resource: arn('customers-churn') })).toBe('ImplicitDeny');
+      expect(evaluate([policy], { action: 'kms:Decrypt', resource: key.keyArn })).toBe('Allow');
+      expect(imported.featureGroupName).toBe('Customers-Churn');
+      Template.fromStack(stack).resourceCountIs('AWS::SageMaker::FeatureGroup', 0);
+      expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+      expect(() => SecureFeatureGroup.fromFeatureGroupAttributes(stack, 'Bad', { featureGroupName: 'bad name' }))
+        .toThrow(/`featureGroupName` 'bad name' of `SecureFeatureGroup.fromFeatureGroupAttributes`/);
+    });
+
     test('allowRecordAccessFrom admits the workload\'s security group to the runtime endpoint on 443', () => {
       const { stack, env, group } = newGroup(withOnline);
       const sg = new ec2.SecurityGroup(stack, 'Scorer', { vpc: env.network.vpc, allowAllOutbound: false, description: 'scoring function' });
