@@ -22,6 +22,27 @@ export function statementsOf(stack: Stack, logicalIdPrefix: string): any[] {
   return entries.flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
 }
 
+/** `value` with every reference and `Fn::Join` in it rendered as text (`render`), at any depth. */
+export function renderedDeep(value: any): any {
+  if (Array.isArray(value)) return value.map(renderedDeep);
+  if (value && typeof value === 'object') {
+    if (value['Fn::Join'] || value.Ref || value['Fn::GetAtt']) return render(value);
+    return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, renderedDeep(x)]));
+  }
+  return value;
+}
+
+/** The statements of the managed policies whose logical ID starts with `logicalIdPrefix`, references rendered as text. */
+export function renderedStatements(stack: Stack, logicalIdPrefix: string): any[] {
+  return statementsOf(stack, logicalIdPrefix).map(renderedDeep);
+}
+
+/** The definition of the stack's only state machine, references rendered as text. */
+export function stateMachineDefinition(stack: Stack): any {
+  const machines = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'));
+  return JSON.parse(render(machines[0].Properties.DefinitionString));
+}
+
 /**
  * `value` with every `${aws:PrincipalTag/<key>}` policy variable replaced by the value of the tag
  * `key` in `tags` (CloudFormation `Tags` of a role: `[{Key, Value}]`), the way IAM fills it in when

@@ -13,7 +13,7 @@ import { asDeployed, DEPLOYED_ACCOUNT } from '../helpers/deployed';
 import { evaluate, PolicyJson, StatementJson } from '../helpers/iam-eval';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
 import { requestProblems } from '../helpers/sagemaker-api';
-import { render, roleStatements, statementsOf } from '../helpers/template';
+import { render, renderedDeep, roleStatements, statementsOf } from '../helpers/template';
 
 const ENV = { account: DEPLOYED_ACCOUNT, region: 'us-east-1' };
 const EXECUTION_TAG = `aws:PrincipalTag/${SageMakerEnvironment.EXECUTION_ROLE_TAG}`;
@@ -57,16 +57,6 @@ function deployedPolicy(stack: Stack): { policy: PolicyJson; endpoints: string[]
 
 function lifecycleRules(stack: Stack): any[] {
   return JSON.parse(repositoryResource(stack).resource.Properties.LifecyclePolicy.LifecyclePolicyText).rules;
-}
-
-/** Statements with references rendered as text. */
-function rendered(value: any): any {
-  if (Array.isArray(value)) return value.map(rendered);
-  if (value && typeof value === 'object') {
-    if (value['Fn::Join'] || value.Ref || value['Fn::GetAtt']) return render(value);
-    return Object.fromEntries(Object.entries(value).map(([k, x]) => [k, rendered(x)]));
-  }
-  return value;
 }
 
 const SERVICE_LINKED = 'arn:<AWS::Partition>:iam::<AWS::AccountId>:role/aws-service-role/*';
@@ -128,7 +118,7 @@ describe('SecureImageRepository', () => {
 
     test('the repository policy: exactly the four denies, nothing allowed by it', () => {
       const { stack } = newRepository();
-      const policy = rendered(repositoryResource(stack).resource.Properties.RepositoryPolicyText);
+      const policy = renderedDeep(repositoryResource(stack).resource.Properties.RepositoryPolicyText);
       expect(policy.Statement).toEqual([
         {
           Sid: 'DenyPullsByUngrantedPrincipals',
@@ -255,12 +245,12 @@ describe('SecureImageRepository', () => {
     });
 
     test('the grants: exact statements in the roles\' customer-managed policies, login on * only', () => {
-      const pull = rendered(statementsOf(stack, 'PullerSecureSageMakerGrants'));
+      const pull = renderedDeep(statementsOf(stack, 'PullerSecureSageMakerGrants'));
       expect(pull).toEqual([
         { Effect: 'Allow', Action: PULL, Resource: `arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${repositoryResource(stack).resource.Properties.RepositoryName}` },
         { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
       ]);
-      const push = rendered(statementsOf(stack, 'PusherSecureSageMakerGrants'));
+      const push = renderedDeep(statementsOf(stack, 'PusherSecureSageMakerGrants'));
       expect(push[0].Action).toEqual(PUSH);
       expect(push[1]).toEqual({ Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
       Template.fromStack(stack).resourceCountIs('AWS::IAM::Policy', 0);

@@ -9,7 +9,7 @@ import { keysOf, referenceForm } from '../helpers/action-coverage';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
 import { requestProblems } from '../helpers/sagemaker-api';
-import { render, statementsOf } from '../helpers/template';
+import { render, renderedStatements, stateMachineDefinition, statementsOf } from '../helpers/template';
 
 const SKLEARN = '683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
 
@@ -19,28 +19,11 @@ function newJob(props: Partial<SecureProcessingJobProps> = {}, stack: Stack = ne
 }
 
 /** The parsed state machine definition, with references as <LogicalId...>. */
-function definition(stack: Stack): any {
-  const sm = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0];
-  return JSON.parse(render(sm.Properties.DefinitionString));
-}
-
 function task(stack: Stack): any {
-  return definition(stack).States.Process;
+  return stateMachineDefinition(stack).States.Process;
 }
 
 /** Statements with references rendered as text, for exact comparison. */
-function renderedStatements(stack: Stack, logicalIdPrefix: string): any[] {
-  const deep = (v: any): any => {
-    if (Array.isArray(v)) return v.map(deep);
-    if (v && typeof v === 'object') {
-      if (v['Fn::Join'] || v.Ref || v['Fn::GetAtt']) return render(v);
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
-    }
-    return v;
-  };
-  return statementsOf(stack, logicalIdPrefix).map(deep);
-}
-
 function createStatement(stack: Stack): any {
   return statementsOf(stack, 'PrepStateMachineRolePermissions').find((s) => s.Sid === 'CreateSecureProcessingJobsWithThisPrefixOnly');
 }

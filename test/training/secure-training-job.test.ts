@@ -6,7 +6,7 @@ import { SageMakerEnvironment, SecureTrainingJob, SecureTrainingJobProps, Traini
 import { declaredAcknowledgements, unneededAcknowledgements } from '../helpers/acknowledgements';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
-import { render, statementsOf } from '../helpers/template';
+import { render, renderedStatements, stateMachineDefinition, statementsOf } from '../helpers/template';
 
 const DLC = '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311';
 
@@ -16,28 +16,11 @@ function newJob(props: Partial<SecureTrainingJobProps> = {}, stack: Stack = newT
 }
 
 /** The parsed state machine definition, with references as <LogicalId...>. */
-function definition(stack: Stack): any {
-  const sm = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0];
-  return JSON.parse(render(sm.Properties.DefinitionString));
-}
-
 function task(stack: Stack): any {
-  return definition(stack).States.Train;
+  return stateMachineDefinition(stack).States.Train;
 }
 
 /** Statements with references rendered as text, for exact comparison. */
-function renderedStatements(stack: Stack, logicalIdPrefix: string): any[] {
-  const deep = (v: any): any => {
-    if (Array.isArray(v)) return v.map(deep);
-    if (v && typeof v === 'object') {
-      if (v['Fn::Join'] || v.Ref || v['Fn::GetAtt']) return render(v);
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
-    }
-    return v;
-  };
-  return statementsOf(stack, logicalIdPrefix).map(deep);
-}
-
 const ARN = 'arn:<AWS::Partition>';
 const REGION_ACCOUNT = '<AWS::Region>:<AWS::AccountId>';
 const KEY = '<SecureSageMakerEnvironmentKeyD46A95E1.Arn>';

@@ -13,7 +13,7 @@ import { keysOf, referenceForm } from '../helpers/action-coverage';
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
 import { requestMembers, requestProblems } from '../helpers/sagemaker-api';
-import { render, statementsOf } from '../helpers/template';
+import { render, renderedStatements, stateMachineDefinition, statementsOf } from '../helpers/template';
 
 const DLC = '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-inference:2.3.0-cpu-py311-ubuntu20.04-sagemaker';
 const MODEL_KEY = 'models/churn/v3/model.tar.gz';
@@ -30,13 +30,8 @@ function newJob(props: Partial<SecureTransformJobProps> = {}, stack: Stack = new
 }
 
 /** The parsed state machine definition, with references as <LogicalId...>. */
-function definition(stack: Stack): any {
-  const sm = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0];
-  return JSON.parse(render(sm.Properties.DefinitionString));
-}
-
 function task(stack: Stack): any {
-  return definition(stack).States.Transform;
+  return stateMachineDefinition(stack).States.Transform;
 }
 
 /** The task parameters as the definition holds them (references are part of the joined string, so tokens are rendered as text). */
@@ -45,18 +40,6 @@ function parameters(stack: Stack): any {
 }
 
 /** Statements with references rendered as text, for exact comparison. */
-function renderedStatements(stack: Stack, logicalIdPrefix: string): any[] {
-  const deep = (v: any): any => {
-    if (Array.isArray(v)) return v.map(deep);
-    if (v && typeof v === 'object') {
-      if (v['Fn::Join'] || v.Ref || v['Fn::GetAtt']) return render(v);
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
-    }
-    return v;
-  };
-  return statementsOf(stack, logicalIdPrefix).map(deep);
-}
-
 function modelResource(stack: Stack): [string, any] {
   const models = Object.entries(Template.fromStack(stack).findResources('AWS::SageMaker::Model'));
   expect(models).toHaveLength(1);

@@ -10,7 +10,7 @@ import { declaredAcknowledgements, unneededAcknowledgements } from '../helpers/a
 import { formatFindings, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
 import { requestProblems } from '../helpers/sagemaker-api';
-import { render, statementsOf } from '../helpers/template';
+import { render, renderedStatements, stateMachineDefinition, statementsOf } from '../helpers/template';
 
 const DLC = '763104351884.dkr.ecr.eu-west-1.amazonaws.com/pytorch-training:2.3.0-gpu-py311';
 const BASE: SecureTuningJobProps = {
@@ -26,25 +26,8 @@ function newJob(props: Partial<SecureTuningJobProps> = {}, stack: Stack = newTes
   return { stack, job };
 }
 
-function definition(stack: Stack): any {
-  const sm = Object.values(Template.fromStack(stack).findResources('AWS::StepFunctions::StateMachine'))[0];
-  return JSON.parse(render(sm.Properties.DefinitionString));
-}
-
-const task = (stack: Stack): any => definition(stack).States.Tune;
+const task = (stack: Stack): any => stateMachineDefinition(stack).States.Tune;
 const args = (stack: Stack): any => task(stack).Arguments;
-
-function renderedStatements(stack: Stack, logicalIdPrefix: string): any[] {
-  const deep = (v: any): any => {
-    if (Array.isArray(v)) return v.map(deep);
-    if (v && typeof v === 'object') {
-      if (v['Fn::Join'] || v.Ref || v['Fn::GetAtt']) return render(v);
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x)]));
-    }
-    return v;
-  };
-  return statementsOf(stack, logicalIdPrefix).map(deep);
-}
 
 const ARN = 'arn:<AWS::Partition>';
 const REGION_ACCOUNT = '<AWS::Region>:<AWS::AccountId>';
