@@ -45,7 +45,7 @@ export const ACTION_REVIEW: ActionReview[] = [
   },
   {
     actions: sm('PutRecord', 'BatchWriteRecord', 'UpdateFeatureGroup', 'UpdateFeatureMetadata'),
-    reason: 'Records and feature metadata of a feature group whose online and offline stores and keys CreateFeatureGroup fixed (ForeignOnlineStoreKey, ForeignOfflineStoreKey); UpdateFeatureGroup adds features or changes TTL and throughput, not the stores.',
+    reason: 'Records and feature metadata of a feature group whose online and offline stores and keys CreateFeatureGroup fixed (OnlineStoreKey, OfflineStoreKey); UpdateFeatureGroup adds features or changes TTL and throughput, not the stores.',
   },
   {
     actions: sm('CreateImage', 'UpdateImage', 'UpdateImageVersion', 'CreateAppImageConfig', 'UpdateAppImageConfig'),

@@ -200,9 +200,18 @@ export function guardrailStatements(i: GuardrailInputs): GuardrailStatement[] {
     // Keys of another account (or any key but the environment's) are denied wherever a request names one.
     s.push(foreignKey('ForeignVolumeKey', false, 'sagemaker:VolumeKmsKeyArn', i.kmsKeyArns));
     s.push(foreignKey('ForeignSharingKey', false, 'sagemaker:DomainSharingOutputKmsKeyArn', i.kmsKeyArns));
-    s.push(foreignKey('ForeignOnlineStoreKey', false, 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn', i.kmsKeyArns));
-    s.push(foreignKey('ForeignOfflineStoreKey', false, 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn', i.kmsKeyArns));
   }
+  // Feature group stores (Security Hub SageMaker.17, .18): a store CreateFeatureGroup configures is
+  // encrypted with the environment's key, not another one and not an AWS key (no key named; the
+  // InMemory online tier, which takes none, included). Organization-wide guardrails with no key
+  // pinned only require one.
+  const storeKey = (presence: Record<string, Record<string, string>>, key: string) => (i.kmsKeyArns.length > 0
+    ? { ...presence, ArnNotEquals: { [key]: i.kmsKeyArns } }
+    : { ...presence, Null: { ...presence.Null, [key]: 'true' } });
+  s.push(catalogueDeny('encryption', 'OnlineStoreKey', ALL,
+    storeKey({ Bool: { 'sagemaker:FeatureGroupEnableOnlineStore': 'true' } }, 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn')));
+  s.push(catalogueDeny('encryption', 'OfflineStoreKey', ALL,
+    storeKey({ Null: { 'sagemaker:FeatureGroupOfflineStoreConfig': 'false' } }, 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn')));
   // A negated operator matches when the key is absent: jobs without an output key are denied too.
   // Organization-wide guardrails with no key pinned only require one.
   s.push(deny('encryption', 'OutputKey', OUTPUT_KEY_ACTIONS, i.kmsKeyArns.length > 0

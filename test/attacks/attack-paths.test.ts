@@ -268,7 +268,14 @@ function controlPlaneAttacks(): Attack[] {
     { what: 'a notebook allowing IMDSv1', request: req('sagemaker:UpdateNotebookInstance', '*', { 'sagemaker:MinimumInstanceMetadataServiceVersion': '1' }) },
     { what: 'a Studio domain on the public internet', request: req('sagemaker:UpdateDomain', '*', { 'sagemaker:AppNetworkAccessType': 'PublicInternetOnly' }) },
     { what: 'a Studio domain sharing notebooks under a foreign key', request: req('sagemaker:CreateDomain', '*', { 'sagemaker:DomainSharingOutputKmsKeyArn': `arn:aws:kms:${DEPLOYED_REGION}:${ATTACKER}:key/a` }) },
-    { what: 'a feature group under a foreign key', request: req('sagemaker:CreateFeatureGroup', '*', { 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': `arn:aws:kms:${DEPLOYED_REGION}:${ATTACKER}:key/a` }) },
+    {
+      what: 'a feature group under a foreign key',
+      request: req('sagemaker:CreateFeatureGroup', '*', {
+        'sagemaker:FeatureGroupOfflineStoreConfig': 'true', 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': `arn:aws:kms:${DEPLOYED_REGION}:${ATTACKER}:key/a`,
+      }),
+    },
+    { what: 'a feature group whose offline store has no customer key', request: req('sagemaker:CreateFeatureGroup', '*', { 'sagemaker:FeatureGroupOfflineStoreConfig': 'true' }) },
+    { what: 'a feature group whose online store has no customer key', request: req('sagemaker:CreateFeatureGroup', '*', { 'sagemaker:FeatureGroupEnableOnlineStore': 'true' }) },
     { what: 'an endpoint config on a non-allowed type', request: req('sagemaker:CreateEndpointConfig', '*', { 'sagemaker:InstanceTypes': ['ml.p4d.24xlarge'], 'sagemaker:VolumeKmsKeyArn': KEY }) },
     { what: 'a presigned notebook URL from the internet', request: req('sagemaker:CreatePresignedNotebookInstanceUrl', arn('sagemaker', 'notebook-instance/team-a-explore')) },
     { what: 'a presigned Studio URL from the internet', request: req('sagemaker:CreatePresignedDomainUrl', arn('sagemaker', 'user-profile/studio43727d10-domainid/alice')) },

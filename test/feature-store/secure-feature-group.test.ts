@@ -6,11 +6,11 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
-  FeatureType, OfflineStoreTableFormat, SageMakerEnvironment, SageMakerNetwork, SecureFeatureGroup, SecureFeatureGroupProps,
+  FeatureType, OfflineStoreTableFormat, SageMakerEnvironment, SageMakerGuardrails, SageMakerNetwork, SecureFeatureGroup, SecureFeatureGroupProps,
 } from '../../lib';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { asDeployed, DEPLOYED_ACCOUNT } from '../helpers/deployed';
-import { evaluate, PolicyJson } from '../helpers/iam-eval';
+import { denyingStatements, evaluate, PolicyJson } from '../helpers/iam-eval';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
 import { requestProblems } from '../helpers/sagemaker-api';
 import { roleStatements } from '../helpers/template';
@@ -296,6 +296,34 @@ describe('SecureFeatureGroup', () => {
         SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Scorer'), 'GroupId'] },
       });
       expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
+    });
+  });
+
+  describe('the environment\'s guardrails (deny policies and SCPs, which bind the deployment role too)', () => {
+    const { stack, env } = newGroup({ ...withOnline });
+    const guardrails = new SageMakerGuardrails(stack, 'Guardrails', { environment: env });
+    const template = templateOf(stack);
+    const denyPolicies: PolicyJson[] = Object.entries(template.Resources)
+      .filter(([id]) => id.startsWith('GuardrailsDenyPolicy')).map(([, r]) => asDeployed(template, r.Properties.PolicyDocument));
+    const scps: PolicyJson[] = guardrails.scpDocuments().map((doc) => JSON.parse(asDeployed(template, stack.resolve(doc))));
+    const p = asDeployed(template, featureGroup(stack).Properties);
+    // CreateFeatureGroup's condition keys as the request CloudFormation makes sets them.
+    const context: Record<string, string> = {
+      'sagemaker:FeatureGroupEnableOnlineStore': String(p.OnlineStoreConfig.EnableOnlineStore),
+      'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': p.OnlineStoreConfig.SecurityConfig.KmsKeyId,
+      'sagemaker:FeatureGroupOfflineStoreConfig': 'true',
+      'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': p.OfflineStoreConfig.S3StorageConfig.KmsKeyId,
+      'sagemaker:FeatureGroupOfflineStoreS3Uri': p.OfflineStoreConfig.S3StorageConfig.S3Uri,
+      ...Object.fromEntries(p.Tags.map((t: { Key: string; Value: string }) => [`aws:RequestTag/${t.Key}`, t.Value])),
+    };
+    const request = (ctx: Record<string, string>) => ({ action: 'sagemaker:CreateFeatureGroup', resource: `arn:aws:sagemaker:us-east-1:${DEPLOYED_ACCOUNT}:feature-group/customers`, context: ctx });
+    const without = (key: string) => Object.fromEntries(Object.entries(context).filter(([k]) => k !== key));
+
+    test.each([['deny policies', denyPolicies], ['SCPs', scps]])('%s admit the feature group\'s CreateFeatureGroup, and deny it without either key', (_what, docs) => {
+      expect(docs.length).toBeGreaterThan(0);
+      expect(denyingStatements(docs, request(context))).toEqual([]);
+      expect(denyingStatements(docs, request(without('sagemaker:FeatureGroupOnlineStoreKmsKeyArn')))).toEqual(['OnlineStoreKey']);
+      expect(denyingStatements(docs, request(without('sagemaker:FeatureGroupOfflineStoreKmsKeyArn')))).toEqual(['OfflineStoreKey']);
     });
   });
 

@@ -157,7 +157,12 @@ const COMPLIANT: Record<string, Ctx> = {
   CreateLabelingJob: { 'sagemaker:VolumeKmsKeyArn': KEY, 'sagemaker:OutputKmsKeyArn': KEY, 'sagemaker:WorkteamType': 'private-crowd' },
   CreateInferenceComponent: { 'sagemaker:ModelArn': 'arn:aws:sagemaker:us-east-1:111122223333:model/m' },
   CreateSpace: { 'sagemaker:InstanceTypes': ['ml.t3.medium'], 'sagemaker:RemoteAccess': 'DISABLED' },
-  CreateFeatureGroup: { 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': KEY, 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': KEY },
+  CreateFeatureGroup: {
+    'sagemaker:FeatureGroupEnableOnlineStore': 'true',
+    'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': KEY,
+    'sagemaker:FeatureGroupOfflineStoreConfig': 'true',
+    'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': KEY,
+  },
   UpdateTrainingJob: { 'sagemaker:EnableRemoteDebug': 'false' },
   CreateExperiment: {},
   CreatePresignedNotebookInstanceUrl: { 'aws:SourceIp': '192.0.2.10' },
@@ -174,6 +179,12 @@ const ALSO_COMPLIANT: Array<[string, string, Ctx]> = [
   ['a domain update that does not change network access', 'UpdateDomain', { 'sagemaker:AppNetworkAccessType': undefined as any }],
   ['a processing job without a stopping condition (no runtime key)', 'CreateProcessingJob', { 'sagemaker:MaxRuntimeInSeconds': undefined as any }],
   ['a presigned domain URL from an allowed IP', 'CreatePresignedDomainUrl', { 'aws:SourceVpce': undefined as any, 'aws:SourceIp': '192.0.2.200' }],
+  ['an offline-only feature group (no online store, no online key)', 'CreateFeatureGroup',
+    { 'sagemaker:FeatureGroupEnableOnlineStore': undefined as any, 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': undefined as any }],
+  ['an online-only feature group (no offline store, no offline key)', 'CreateFeatureGroup',
+    { 'sagemaker:FeatureGroupOfflineStoreConfig': undefined as any, 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': undefined as any }],
+  ['a feature group whose online store is off', 'CreateFeatureGroup',
+    { 'sagemaker:FeatureGroupEnableOnlineStore': 'false', 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': undefined as any }],
 ];
 
 /** Non-compliant requests: [description, action, change to the compliant context, the Sid that must deny it]. */
@@ -246,8 +257,11 @@ const DENIED: Array<[string, string, Ctx, string]> = [
   ['space on a non-allowed type', 'CreateSpace', { 'sagemaker:InstanceTypes': ['ml.p4d.24xlarge'] }, 'StudioTypes'],
   ['training job update turning remote debugging on', 'UpdateTrainingJob', { 'sagemaker:EnableRemoteDebug': 'true' }, 'RemoteDebug'],
   ['domain sharing notebooks under a key of another account', 'CreateDomain', { 'sagemaker:DomainSharingOutputKmsKeyArn': OTHER_KEY }, 'ForeignSharingKey'],
-  ['feature group online store under a foreign key', 'CreateFeatureGroup', { 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': OTHER_KEY }, 'ForeignOnlineStoreKey'],
-  ['feature group offline store under a foreign key', 'CreateFeatureGroup', { 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': OTHER_KEY }, 'ForeignOfflineStoreKey'],
+  ['feature group online store under a foreign key', 'CreateFeatureGroup', { 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': OTHER_KEY }, 'OnlineStoreKey'],
+  ['feature group offline store under a foreign key', 'CreateFeatureGroup', { 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': OTHER_KEY }, 'OfflineStoreKey'],
+  ['feature group offline store without a KMS key', 'CreateFeatureGroup', { 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': undefined as any }, 'OfflineStoreKey'],
+  ['feature group online store without a KMS key (an InMemory one too)', 'CreateFeatureGroup',
+    { 'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': undefined as any }, 'OnlineStoreKey'],
   ...SageMakerGuardrails.UNGUARDED_ACTIONS.map((a): [string, string, Ctx, string] => [`${a.split(':')[1]} (unguarded)`, a.split(':')[1], {}, 'UnguardedActions']),
   ...['CreateNotebookInstance', 'CreateTrainingJob', 'CreateProcessingJob', 'CreateHyperParameterTuningJob', 'CreateTransformJob',
     'CreateModel', 'CreateEndpoint', 'CreateDomain'].map((a): [string, string, Ctx, string] =>
@@ -290,8 +304,7 @@ describe('SageMakerGuardrails', () => {
     expect(withoutSid(d.boundary)).toEqual(withoutSid(d.managed, d.guardrails.boundaryStatementIds));
     // The boundary holds the denies on the library's workloads' requests; the rest of the catalogue is denied by the others.
     expect(d.guardrails.statementIds.filter((sid) => !d.guardrails.boundaryStatementIds.includes(sid))).toEqual([
-      'ForeignVolumeKey', 'ForeignSharingKey', 'ForeignOnlineStoreKey', 'ForeignOfflineStoreKey',
-      'InlineMonitoringJob', 'InlineInferenceContainer', 'PublicWorkforce', 'UnguardedActions',
+      'ForeignVolumeKey', 'ForeignSharingKey', 'OnlineStoreKey', 'OfflineStoreKey', 'InlineMonitoringJob', 'InlineInferenceContainer', 'PublicWorkforce', 'UnguardedActions',
     ]);
     expect(withoutSid(d.scps)).toEqual(withoutSid(d.managed));
     expect(sids(d.boundary).every((sid) => sid === undefined)).toBe(true);
@@ -455,6 +468,21 @@ describe('SageMakerGuardrails', () => {
       expect(evaluate(policies, { action: 'sagemaker:CreateNotebookInstance', context: { ...notebook, 'sagemaker:VpcSecurityGroupIds': ['sg-0123456789abcdef0'] } })).toBe('Allow');
       expect(evaluate(policies, { action: 'sagemaker:CreateNotebookInstance', context: notebook })).toBe('ExplicitDeny');
       expect(evaluate(policies, training({ ...anyAccount, 'sagemaker:NetworkIsolation': 'false' }))).toBe('ExplicitDeny');
+    });
+
+    test('feature groups: a store without a customer key is denied, any account\'s key is accepted', () => {
+      const { policies } = orgPolicies();
+      const key = 'arn:aws:kms:eu-west-1:444455556666:key/aaaa';
+      const create = (context: Record<string, string>) => ({ action: 'sagemaker:CreateFeatureGroup', context });
+      expect(evaluate(policies, create({
+        'sagemaker:FeatureGroupEnableOnlineStore': 'true',
+        'sagemaker:FeatureGroupOnlineStoreKmsKeyArn': key,
+        'sagemaker:FeatureGroupOfflineStoreConfig': 'true',
+        'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': key,
+      }))).toBe('Allow');
+      expect(evaluate(policies, create({ 'sagemaker:FeatureGroupOfflineStoreConfig': 'true', 'sagemaker:FeatureGroupOfflineStoreKmsKeyArn': key }))).toBe('Allow');
+      expect(evaluate(policies, create({ 'sagemaker:FeatureGroupOfflineStoreConfig': 'true' }))).toBe('ExplicitDeny');
+      expect(evaluate(policies, create({ 'sagemaker:FeatureGroupEnableOnlineStore': 'true' }))).toBe('ExplicitDeny');
     });
 
     test('pins what is given: subnets, security groups and output keys', () => {
