@@ -97,7 +97,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     dirs: ['lib'],
     devdirs: ['test', 'examples', 'bench', 'projenrc'],
   },
-  gitignore: ['cdk.out/', 'bench/out/', '*.tsbuildinfo', 'security-report.md', '__pycache__/', '.venv/', 'test/.readme-snippets/'],
+  gitignore: ['cdk.out/', 'bench/out/', '*.tsbuildinfo', 'security-report.md', '__pycache__/', '.venv/', 'test/readme-snippets/'],
 });
 
 // `npx cdk synth` runs the main example; CloudFormation Validate turns schema errors into synth errors.
@@ -127,6 +127,10 @@ new JsonFile(project, 'tsconfig.dev.json', {
   },
 });
 project.testTask.prependExec('tsc -p tsconfig.dev.json');
+// The README's TypeScript snippets as modules (test/readme-snippets/, git-ignored), first: the tsc
+// step type-checks them with everything else, test/docs/readme-snippets.test.ts synthesizes them.
+project.testTask.prependExec('ts-node --transpile-only --prefer-ts-exts projenrc/readme-snippets.ts');
+project.eslint?.addIgnorePattern('test/readme-snippets/');
 
 // `npx projen build` compiles with jsii, regenerates API.md, tests and packs the npm tarball. The
 // Python/Java/.NET/Go targets are configured (and checked by jsii), but their packaging needs

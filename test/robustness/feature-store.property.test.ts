@@ -69,7 +69,8 @@ describe('property: valid SecureFeatureGroup props', () => {
         if (p.grants.includes('offline') && offline) group.grantReadOfflineStore(role);
         expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       }),
-      { numRuns: runs(8) },
+      // Each run synthesizes a whole environment under every pack: 4 runs by default (PROPERTY_RUNS_SCALE for more).
+      { numRuns: runs(4) },
     );
   });
 });
