@@ -529,7 +529,8 @@ function testSuite(log: (s?: string) => void): void {
   const root = path.join(__dirname, '..');
   const tasks = JSON.parse(fs.readFileSync(path.join(root, '.projen', 'tasks.json'), 'utf-8')).tasks;
   const steps: Array<[string, string[]]> = [
-    ['type check (tsc -p tsconfig.dev.json)', ['tsc', '-p', 'tsconfig.dev.json']],
+    ['README snippets as modules (projenrc/readme-snippets.ts)', ['ts-node', '--transpile-only', '--prefer-ts-exts', 'projenrc/readme-snippets.ts']],
+    ['type check (tsc -p tsconfig.dev.json, snippets included)', ['tsc', '-p', 'tsconfig.dev.json']],
     ['jest --ci', ['jest', '--ci']],
     ['eslint (no --fix)', tasks.eslint.steps[0].execArgs],
   ];
