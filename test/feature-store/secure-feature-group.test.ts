@@ -6,11 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
-  FeatureType, OfflineStoreTableFormat, SageMakerEnvironment, SageMakerGuardrails, SageMakerNetwork, SecureFeatureGroup, SecureFeatureGroupProps,
+  FeatureType, OfflineStoreTableFormat, SageMakerEnvironment, SageMakerGuardrails, SecureFeatureGroup, SecureFeatureGroupProps,
 } from '../../lib';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { asDeployed, DEPLOYED_ACCOUNT } from '../helpers/deployed';
 import { denyingStatements, evaluate, PolicyJson } from '../helpers/iam-eval';
+import { IMPORTED_PLATFORM, importedPlatformEnvironment } from '../helpers/imported-environment';
 import { leastPrivilegeViolations } from '../helpers/least-privilege';
 import { requestProblems } from '../helpers/sagemaker-api';
 import { roleStatements } from '../helpers/template';
@@ -403,22 +404,11 @@ describe('SecureFeatureGroup', () => {
     });
 
     test('on an environment imported by attributes (another app): the offline store in its data bucket, zero findings; an online store needs the runtime endpoint among its endpoints', () => {
-      const stack = newTestStack('TeamApp', { env: { account: '111111111111', region: 'eu-west-1' } });
-      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'PlatformVpc', {
-        vpcId: 'vpc-0f1a2b3c4d5e6f701', availabilityZones: ['eu-west-1a', 'eu-west-1b'], isolatedSubnetIds: ['subnet-0f1a2b3c4d5e6f711', 'subnet-0f1a2b3c4d5e6f712'],
-      });
-      const network = SageMakerNetwork.fromNetworkAttributes(stack, 'Network', { vpc, s3GatewayEndpointId: 'vpce-0f1a2b3c4d5e6f799', interfaceEndpoints: [] });
-      const keyArnOfPlatform = 'arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';
-      const environment = SageMakerEnvironment.fromEnvironmentAttributes(stack, 'Env', {
-        environmentName: 'ml-shared',
-        network,
-        key: kms.Key.fromKeyArn(stack, 'Key', keyArnOfPlatform),
-        dataBucketName: 'ml-shared-data-111111111111',
-        artifactsBucketName: 'ml-shared-artifacts-111111111111',
-      });
+      const stack = newTestStack('TeamApp', { env: IMPORTED_PLATFORM.env });
+      const environment = importedPlatformEnvironment(stack);
       new SecureFeatureGroup(stack, 'Customers', { environment, ...BASE });
       expect(featureGroup(stack).Properties.OfflineStoreConfig.S3StorageConfig).toEqual({
-        S3Uri: 's3://ml-shared-data-111111111111/feature-store/customers/', KmsKeyId: keyArnOfPlatform,
+        S3Uri: `s3://${IMPORTED_PLATFORM.dataBucketName}/feature-store/customers/`, KmsKeyId: IMPORTED_PLATFORM.keyArn,
       });
       expect(formatFindings(unacknowledgedFindings(stack))).toBe('');
       let error: unknown;

@@ -3,15 +3,15 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { EndpointImage, ModelData, SageMakerEnvironment, SageMakerGuardrails, SageMakerNetwork, SecureTrainingJob, TrainingImage } from '../../lib';
+import { EndpointImage, ModelData, SageMakerEnvironment, SageMakerGuardrails, SecureTrainingJob, TrainingImage } from '../../lib';
 import { acknowledge } from '../../lib/private/acknowledge';
 import { SecureTransformJob, SecureTransformJobProps } from '../../lib/transform';
 import { formatFindings, newTestApp, newTestStack, unacknowledgedFindings } from '../helpers/compliance';
 import { asDeployed, DEPLOYED_ACCOUNT, DEPLOYED_REGION } from '../helpers/deployed';
 import { denyingStatements, evaluate, PolicyJson, RequestContext } from '../helpers/iam-eval';
+import { IMPORTED_PLATFORM, importedPlatformEnvironment } from '../helpers/imported-environment';
 import { requestProblems } from '../helpers/sagemaker-api';
 import { render, statementsOf } from '../helpers/template';
 
@@ -329,21 +329,9 @@ describe('multi-stack: the environment in a platform stack, jobs in a team stack
 describe('an imported environment', () => {
   test('a job on an environment and network imported by attributes (another app) synthesizes with zero unacknowledged findings', () => {
     const app = newTestApp();
-    const stack = new Stack(app, 'TeamApp', { env: { account: '111111111111', region: 'eu-west-1' } });
-    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'PlatformVpc', {
-      vpcId: 'vpc-0f1a2b3c4d5e6f701',
-      availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-      isolatedSubnetIds: ['subnet-0f1a2b3c4d5e6f711', 'subnet-0f1a2b3c4d5e6f712'],
-    });
-    const network = SageMakerNetwork.fromNetworkAttributes(stack, 'Network', { vpc, s3GatewayEndpointId: 'vpce-0f1a2b3c4d5e6f799', interfaceEndpoints: [] });
-    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9';
-    const environment = SageMakerEnvironment.fromEnvironmentAttributes(stack, 'Env', {
-      environmentName: 'ml-shared',
-      network,
-      key: kms.Key.fromKeyArn(stack, 'Key', keyArn),
-      dataBucketName: 'ml-shared-data-111111111111',
-      artifactsBucketName: 'ml-shared-artifacts-111111111111',
-    });
+    const stack = new Stack(app, 'TeamApp', { env: IMPORTED_PLATFORM.env });
+    const keyArn = IMPORTED_PLATFORM.keyArn;
+    const environment = importedPlatformEnvironment(stack);
     newJob(stack, 'Score', { environment });
     const t = Template.fromStack(stack);
     const model = Object.values(t.findResources('AWS::SageMaker::Model'))[0];
