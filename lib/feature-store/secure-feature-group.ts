@@ -8,13 +8,14 @@ import { SageMakerEndpointService } from '../environment/endpoint-service';
 import type { ISageMakerEnvironment } from '../environment/interfaces';
 import { SageMakerEnvironment } from '../environment/sagemaker-environment';
 import { SageMakerWorkloadRole } from '../environment/workload-role';
+import { validateWholeSeconds } from '../private/durations';
 import { validationError } from '../private/errors';
 import { grantOnPrincipal } from '../private/grants';
 import { claimSageMakerName, NAME_KINDS } from '../private/name-registry';
 import { arnResourceName } from '../private/names';
 import * as perms from '../private/perms';
 import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG } from '../private/tags';
-import { acknowledgeScopedWildcards } from '../private/wildcards';
+import { requireEndpointsWithoutConsumer } from '../private/vpc-access';
 
 /** The type of a feature's values. */
 export enum FeatureType {
@@ -266,8 +267,7 @@ export class SecureFeatureGroup extends Construct implements ISecureFeatureGroup
       const objects = env.dataBucket.bucket.arnForObjects(`${prefix}*`);
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OfflineStoreObjectAcl', actions: ['s3:PutObjectAcl'], resources: [objects] }));
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OfflineStoreBucketAcl', actions: ['s3:GetBucketAcl'], resources: [env.dataBucket.bucketArn] }));
-      acknowledgeScopedWildcards(role, [objects],
-        `Object ARNs under the offline store prefix '${prefix}' of the data bucket; Feature Store names the files below it, and no other prefix or bucket is granted.`);
+      // The object wildcard is the write grant's own, acknowledged there.
       offlineStoreConfig = {
         S3StorageConfig: { S3Uri: `s3://${env.dataBucket.bucketName}/${prefix}`, KmsKeyId: key.keyArn },
         TableFormat: props.tableFormat ?? OfflineStoreTableFormat.GLUE,
@@ -284,8 +284,7 @@ export class SecureFeatureGroup extends Construct implements ISecureFeatureGroup
       };
       // Code in the VPC reaches the online store only through the runtime endpoint; workloads are
       // admitted to it by `allowRecordAccessFrom`.
-      const noConsumer: ec2.IConnectable = { connections: new ec2.Connections() };
-      env.network.requireEndpoints(noConsumer, [SageMakerEndpointService.FEATURESTORE_RUNTIME]);
+      requireEndpointsWithoutConsumer(env.network, [SageMakerEndpointService.FEATURESTORE_RUNTIME]);
     }
 
     this.featureGroup = new sagemaker.CfnFeatureGroup(this, 'Resource', {
@@ -402,21 +401,18 @@ function recordGrant(grantee: iam.IGrantable, actions: string[], featureGroupArn
   return records.combine(grantOnPrincipal({ grantee, actions: perms.KMS_DECRYPT, resourceArns: [onlineStoreKey.keyArn] }));
 }
 
-/** The TtlDuration of a Duration: the largest unit it is a whole number of. */
+/** The TtlDuration of a Duration: the largest unit it is a whole number of (a token: seconds). */
 function ttlDuration(scope: Construct, ttl: Duration): { Unit: string; Value: number } {
+  validateWholeSeconds(scope, 'onlineStoreTtl', ttl, {
+    code: 'InvalidOnlineStoreTtl',
+    min: 1,
+    max: Number.MAX_SAFE_INTEGER,
+    outOfRange: () => `\`onlineStoreTtl\` is ${ttl.toHumanString()}: Feature Store takes a whole number of seconds, minutes, hours, days or weeks, at least 1 second. Use for example \`Duration.days(30)\`.`,
+  });
   if (ttl.isUnresolved()) {
-    try {
-      return { Unit: 'Seconds', Value: ttl.toSeconds() };
-    } catch {
-      throw validationError(scope, 'InvalidOnlineStoreTtl',
-        '`onlineStoreTtl` is a token in a unit other than seconds, which cannot be converted at synth time. Pass `Duration.seconds(token)` or a literal such as `Duration.days(30)`.');
-    }
+    return { Unit: 'Seconds', Value: ttl.toSeconds() };
   }
-  const seconds = ttl.toSeconds({ integral: false });
-  if (!Number.isInteger(seconds) || seconds < 1) {
-    throw validationError(scope, 'InvalidOnlineStoreTtl',
-      `\`onlineStoreTtl\` is ${ttl.toHumanString()}: Feature Store takes a whole number of seconds, minutes, hours, days or weeks, at least 1 second. Use for example \`Duration.days(30)\`.`);
-  }
+  const seconds = ttl.toSeconds();
   const [unit, length] = TTL_UNITS.find(([, l]) => seconds % l === 0)!;
   return { Unit: unit, Value: seconds / length };
 }

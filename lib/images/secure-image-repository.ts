@@ -1,5 +1,4 @@
 import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Tags, Token } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -12,6 +11,7 @@ import { grantOnPrincipal, managedPolicyGrantee } from '../private/grants';
 import * as perms from '../private/perms';
 import { principalArnsOf } from '../private/principals';
 import { ENVIRONMENT_TAG, EXECUTION_ROLE_TAG } from '../private/tags';
+import { requireEndpointsWithoutConsumer } from '../private/vpc-access';
 import { acknowledgeScopedWildcards } from '../private/wildcards';
 
 /**
@@ -261,8 +261,7 @@ export class SecureImageRepository extends Construct {
     if (restrict) {
       // Ask for the endpoints without a consumer: the workloads that pull are admitted to them by
       // their own `requireEndpoints`; the repository only needs their IDs.
-      const noConsumer: ec2.IConnectable = { connections: new ec2.Connections() };
-      env.network.requireEndpoints(noConsumer, [SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR]);
+      requireEndpointsWithoutConsumer(env.network, [SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR]);
       const endpointIds = [SageMakerEndpointService.ECR_API, SageMakerEndpointService.ECR_DKR]
         .map((s) => env.network.endpointFor(s)!.vpcEndpointId);
       repository.addToResourcePolicy(new iam.PolicyStatement({

@@ -4,6 +4,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import * as perms from './perms';
 import { acknowledgeScopedWildcards } from './wildcards';
+import type { SageMakerEndpointService } from '../environment/endpoint-service';
+import type { ISageMakerNetwork } from '../environment/interfaces';
 
 /** Where a workload's network interfaces go: a VPC and its workload subnets (an `ISageMakerNetwork`). */
 export interface WorkloadSubnets {
@@ -63,4 +65,13 @@ export function grantVpcNetworkInterfaces(
     resources: ['*'],
   }));
   acknowledgeScopedWildcards(role, [eniArn], wildcardReason);
+}
+
+/**
+ * Makes the network create (or find) interface endpoints for `services` without admitting any
+ * security group: for a resource whose policy names the endpoints, or whose callers are admitted
+ * later by their own `requireEndpoints`.
+ */
+export function requireEndpointsWithoutConsumer(network: ISageMakerNetwork, services: SageMakerEndpointService[]): void {
+  network.requireEndpoints({ connections: new ec2.Connections() }, services);
 }
