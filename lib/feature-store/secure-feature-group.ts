@@ -206,10 +206,7 @@ export class SecureFeatureGroup extends Construct implements ISecureFeatureGroup
    * @param attrs the feature group's name and online store key
    */
   public static fromFeatureGroupAttributes(scope: Construct, id: string, attrs: SecureFeatureGroupAttributes): ISecureFeatureGroup {
-    if (!Token.isUnresolved(attrs.featureGroupName) && !NAME_PATTERN.test(attrs.featureGroupName)) {
-      throw validationError(scope, 'InvalidFeatureGroupName',
-        `\`featureGroupName\` '${attrs.featureGroupName}' of \`SecureFeatureGroup.fromFeatureGroupAttributes\` must be 1-64 letters, digits, '_' and '-', starting and ending with a letter or digit, such as 'customers-churn'.`);
-    }
+    validateFeatureGroupName(scope, attrs.featureGroupName, ' of `SecureFeatureGroup.fromFeatureGroupAttributes`');
     return new ImportedFeatureGroup(scope, id, attrs);
   }
 
@@ -417,12 +414,16 @@ function ttlDuration(scope: Construct, ttl: Duration): { Unit: string; Value: nu
   return { Unit: unit, Value: seconds / length };
 }
 
-function validateProps(scope: Construct, props: SecureFeatureGroupProps, online: boolean, offline: boolean, removalPolicy: RemovalPolicy): void {
-  const name = props.featureGroupName;
+/** CreateFeatureGroup's name pattern; `where` names the method the name was given to. */
+function validateFeatureGroupName(scope: Construct, name: string, where: string): void {
   if (!Token.isUnresolved(name) && !NAME_PATTERN.test(name)) {
     throw validationError(scope, 'InvalidFeatureGroupName',
-      `\`featureGroupName\` '${name}' must be 1-64 letters, digits, '_' and '-', starting and ending with a letter or digit (CreateFeatureGroup's pattern), such as 'customers-churn'.`);
+      `\`featureGroupName\` '${name}'${where} must be 1-64 letters, digits, '_' and '-', starting and ending with a letter or digit (CreateFeatureGroup's pattern), such as 'customers-churn'.`);
   }
+}
+
+function validateProps(scope: Construct, props: SecureFeatureGroupProps, online: boolean, offline: boolean, removalPolicy: RemovalPolicy): void {
+  validateFeatureGroupName(scope, props.featureGroupName, '');
   const description = props.description;
   if (!Token.isUnresolved(description) && (description.trim().length === 0 || description.length > 128)) {
     throw validationError(scope, 'InvalidDescription',
